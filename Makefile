@@ -1,0 +1,44 @@
+# The README's commands. Needs only python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run install migrate test lint typecheck check lock clean
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## virtualenv with the locked dependencies
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate  ## set everything up and serve http://127.0.0.1:8000 on the embedded defaults
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install  ## the whole test suite, with line coverage
+	$(BIN)/python -m pytest --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+check: lint typecheck test
+
+lock:  ## re-pin requirements*.lock from pyproject.toml (needs uv in the venv or on PATH)
+	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 -q --no-header
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements-dev.lock --python-version 3.11 -q --no-header
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage staticfiles

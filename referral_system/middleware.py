@@ -1,0 +1,61 @@
+"""Request plumbing that must answer before (or around) any view: body size and dead services."""
+
+import logging
+from collections.abc import Callable
+
+import redis
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+def error_json(status: int, detail: str, code: str, **extra: object) -> JsonResponse:
+    return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
+
+
+def too_big() -> JsonResponse:
+    return error_json(413, _("The request body is too large."), "request_too_large")
+
+
+class ErrorShapeMiddleware:
+    """Refuses oversized bodies with 413 and turns a missing database or Redis into 503.
+
+    Django raises ``RequestDataTooBig`` before DRF's exception handler could see it, and
+    session or authentication middleware may touch the database outside any view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return error_json(400, _("Invalid Content-Length header."), "invalid")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            return too_big()
+        try:
+            return self.get_response(request)
+        except (redis.RedisError, OperationalError, InterfaceError):
+            return self.unavailable()
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RequestDataTooBig):
+            return too_big()
+        if isinstance(exception, redis.RedisError | OperationalError | InterfaceError):
+            return self.unavailable()
+        return None
+
+    @staticmethod
+    def unavailable() -> JsonResponse:
+        logger.warning("backing service unavailable")
+        return error_json(
+            503,
+            _("The service is temporarily unavailable. Try again later."),
+            "service_unavailable",
+        )

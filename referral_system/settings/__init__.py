@@ -1,0 +1,1 @@
+"""Settings: ``base`` holds everything; ``dev`` and ``production`` choose the defaults."""

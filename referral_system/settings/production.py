@@ -1,0 +1,41 @@
+"""Production: DEBUG off, real secrets required, secure cookies and headers."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+if DEBUG:  # noqa: F405
+    raise ImproperlyConfigured("DEBUG must be off in production settings.")
+
+
+def _require_secret(name: str, value: str) -> str:
+    if len(value) < 50 or value.startswith("django-insecure") or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} must be set to a random value of at least 50 characters in production."
+        )
+    return value
+
+
+SECRET_KEY = _require_secret("SECRET_KEY", SECRET_KEY)  # noqa: F405
+JWT_SIGNING_KEY = _require_secret("JWT_SIGNING_KEY", JWT_SIGNING_KEY)  # noqa: F405
+if JWT_SIGNING_KEY == SECRET_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
+SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
+
+STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
+
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("SECURE_PROXY_SSL_HEADER", default=False)
+    else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path, re_path
+from drf_yasg.views import get_schema_view
+from rest_framework import permissions
+
+from .api_docs import API_INFO
+
+schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/auth/", include("users.urls")),
+    path("api/profile/", include("referrals.urls")),
+    re_path(
+        r"^swagger(?P<format>\.json|\.yaml)$",
+        schema_view.without_ui(cache_timeout=0),
+        name="schema-json",
+    ),
+    path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
+    path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
+]
+
+
+def _json_or_default(status: int, code: str, detail: str, default):  # type: ignore[no-untyped-def]
+    def handler(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail, "code": code}, status=status)
+        return default(request, *args, **kwargs)
+
+    return handler
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    from django.views.defaults import page_not_found
+
+    return _json_or_default(404, "not_found", "Not found.", page_not_found)(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    from django.views.defaults import server_error
+
+    return _json_or_default(500, "server_error", "Internal server error.", server_error)(request)

@@ -1,0 +1,182 @@
+"""Profile and invite-code API."""
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_yasg import openapi
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from referral_system.api_docs import (
+    RATE_LIMITED,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    VALIDATION_ERROR,
+    error,
+)
+from referral_system.client_ip import client_ip
+from users.apis import StrictCharField
+from users.models import User
+
+from .invite_codes import INPUT_MAX_LENGTH
+from .selectors import referral_list
+from .services import invite_code_activate
+
+
+class ReferralCursor(CursorPagination):
+    """Keyset pages over the referral index: constant cost however deep the page."""
+
+    ordering = ("-invited_at", "-id")
+    page_size = settings.REFERRALS_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ProfileReferralCursor(ReferralCursor):
+    page_size_query_param = None  # type: ignore[assignment]  # the profile always shows the first page
+
+
+class ProfileOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone_number = serializers.CharField()
+    invite_code = serializers.CharField(help_text="This user's own code, to share.")
+    activated_invite_code = serializers.CharField(
+        allow_null=True, help_text="The code this user activated, if any."
+    )
+    date_joined = serializers.DateTimeField()
+    referrals_count = serializers.IntegerField(
+        help_text="How many people activated this user's code."
+    )
+    referrals = serializers.ListField(
+        child=serializers.CharField(), help_text="Their phone numbers, newest first (first page)."
+    )
+    referrals_next = serializers.URLField(
+        allow_null=True, help_text="The next page of /api/profile/referrals/, if there is more."
+    )
+
+    class Meta:
+        ref_name = "Profile"
+
+
+class ReferralItem(serializers.Serializer):
+    phone_number = serializers.CharField()
+    activated_at = serializers.DateTimeField(source="invited_at")
+
+    class Meta:
+        ref_name = "Referral"
+
+
+class ReferralPage(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ReferralItem(many=True)
+
+    class Meta:
+        ref_name = "ReferralPage"
+
+
+class InviteInput(serializers.Serializer):
+    invite_code = StrictCharField(
+        max_length=INPUT_MAX_LENGTH,
+        help_text="Someone else's code; case, spaces and hyphens do not matter, O reads as 0.",
+    )
+
+    class Meta:
+        ref_name = "InviteInput"
+
+
+def profile_body(request: Request, user: User) -> dict[str, Any]:
+    paginator = ProfileReferralCursor()
+    page = paginator.paginate_queryset(referral_list(user=user), request) or []
+    paginator.base_url = request.build_absolute_uri(reverse("profile-referrals"))
+    return {
+        "id": user.pk,
+        "phone_number": user.phone_number,
+        "invite_code": user.invite_code,
+        "activated_invite_code": user.invited_by.invite_code if user.invited_by else None,
+        "date_joined": serializers.DateTimeField().to_representation(user.date_joined),
+        "referrals_count": user.referrals_count,
+        "referrals": [r.phone_number for r in page],
+        "referrals_next": paginator.get_next_link(),
+    }
+
+
+class ProfileApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_read",
+        operation_summary="The signed-in user's profile and first page of referrals",
+        responses={200: ProfileOutput, 401: UNAUTHORIZED, 503: UNAVAILABLE},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(profile_body(request, request.user))  # type: ignore[arg-type]
+
+
+class ReferralsApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_referrals",
+        operation_summary="Everyone who activated the user's code, newest first (cursor pages)",
+        manual_parameters=[
+            openapi.Parameter(
+                "cursor", openapi.IN_QUERY, "From `next`/`previous`.", type=openapi.TYPE_STRING
+            ),
+            openapi.Parameter(
+                "page_size", openapi.IN_QUERY, "1 to 1000 (default 100).", type=openapi.TYPE_INTEGER
+            ),
+        ],
+        responses={
+            200: ReferralPage,
+            401: UNAUTHORIZED,
+            404: error("`not_found`: the cursor is not valid."),
+            503: UNAVAILABLE,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        paginator = ReferralCursor()
+        page = paginator.paginate_queryset(referral_list(user=request.user), request, view=self)  # type: ignore[arg-type]
+        return Response(
+            {
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": ReferralItem(page, many=True).data,
+            }
+        )
+
+
+class InviteActivateApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_invite_activate",
+        operation_summary="Activate someone's invite code (once per user)",
+        request_body=InviteInput,
+        responses={
+            200: openapi.Response(
+                "Activated, or the same code again (nothing changes).", ProfileOutput
+            ),
+            400: openapi.Response(
+                "`invalid`: not a possible code, or bad input; `own_invite_code`: your own code.",
+                VALIDATION_ERROR,
+            ),
+            401: UNAUTHORIZED,
+            404: error("`invite_code_not_found`: no user has this code."),
+            409: error(
+                "`invite_code_already_activated`: you activated another code before; "
+                "`invite_cycle`: the code's owner was invited by you, directly or not."
+            ),
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = InviteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        invite_code_activate(
+            user=request.user,  # type: ignore[arg-type]
+            raw_code=data.validated_data["invite_code"],
+            client_ip=client_ip(request),
+        )
+        user = User.objects.select_related("invited_by").get(pk=request.user.pk)  # type: ignore[misc]
+        return Response(profile_body(request, user))

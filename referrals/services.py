@@ -1,0 +1,134 @@
+"""Writes about referrals: activating someone's invite code, once, without cycles."""
+
+import logging
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from referral_system.errors import (
+    ApiError,
+    InviteCodeAlreadyActivated,
+    InviteCodeInvalid,
+    InviteCodeNotFound,
+    InviteCycle,
+    OwnInviteCode,
+    TooManyRequests,
+)
+from users.models import User
+from users.store import get_store
+
+from .invite_codes import invite_code_normalize
+
+logger = logging.getLogger(__name__)
+
+HOUR = 3600
+DEADLOCK_RETRIES = 3
+
+_ROOT_SQL = """
+WITH RECURSIVE chain(id, invited_by_id, depth) AS (
+    SELECT id, invited_by_id, 0 FROM {table} WHERE id = %s
+    UNION ALL
+    SELECT u.id, u.invited_by_id, chain.depth + 1
+    FROM {table} u JOIN chain ON u.id = chain.invited_by_id
+    WHERE chain.depth < 1000000
+)
+SELECT id FROM chain WHERE invited_by_id IS NULL
+"""
+
+
+def _root_of(user_id: int) -> int:
+    """The top of ``user_id``'s inviter chain (the chain is acyclic by construction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ROOT_SQL.format(table=User._meta.db_table), [user_id])
+        row = cursor.fetchone()
+    return int(row[0]) if row else user_id
+
+
+def _lock(ids: set[int]) -> dict[int, User]:
+    """Lock these users' rows, in id order so two activations never wait on each other."""
+    rows = (
+        User.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .only("id", "invited_by_id", "invite_code")
+    )
+    return {u.pk: u for u in rows}
+
+
+def _activate(user_id: int, code: str) -> bool:
+    """One attempt; True when it changed something, False when it was already done."""
+    with transaction.atomic():
+        inviter = User.objects.only("id", "invite_code").filter(invite_code=code).first()
+        if inviter is None:
+            raise InviteCodeNotFound()
+        if inviter.pk == user_id:
+            raise OwnInviteCode()
+        # Activations merge inviter trees. Lock the activating user and the root of the
+        # inviter's tree: two activations that could close a loop always share a lock.
+        root = _root_of(inviter.pk)
+        locked = _lock({user_id, root})
+        while locked[root].invited_by_id is not None:  # the root joined a tree meanwhile
+            root = _root_of(root)
+            locked |= _lock({root})
+        me = locked[user_id]
+        if me.invited_by_id is not None:
+            if me.invited_by_id == inviter.pk:
+                return False
+            raise InviteCodeAlreadyActivated()
+        if root == user_id:
+            raise InviteCycle()
+        User.objects.filter(pk=user_id).update(invited_by=inviter.pk, invited_at=timezone.now())
+        User.objects.filter(pk=inviter.pk).update(referrals_count=F("referrals_count") + 1)
+        return True
+
+
+def invite_code_activate(*, user: User, raw_code: object, client_ip: str) -> bool:
+    """Make the owner of ``raw_code`` ``user``'s inviter; False if that was already so.
+
+    Failed attempts are limited per user and per IP (a slot is taken before trying and
+    given back on success), so the short codes cannot be enumerated.
+    """
+    store = get_store()
+    taken: list[str] = []
+    try:
+        for key, limit in (
+            (f"invite:fail:user:{user.pk}", settings.INVITE_FAILURES_PER_USER_HOUR),
+            (f"invite:fail:ip:{client_ip}", settings.INVITE_FAILURES_PER_IP_HOUR),
+        ):
+            hit = store.hit(key, HOUR)
+            taken.append(key)
+            if hit.count > limit:
+                raise TooManyRequests(hit.ttl)
+        code = invite_code_normalize(raw_code)
+        if code is None:
+            raise InviteCodeInvalid()
+        changed = _activate_retrying(user.pk, code)
+    except ApiError as exc:
+        if isinstance(exc, TooManyRequests):
+            _refund(taken)
+        raise  # a failed attempt keeps its slot
+    except BaseException:
+        _refund(taken)
+        raise
+    _refund(taken)
+    return changed
+
+
+def _refund(keys: list[str]) -> None:
+    store = get_store()
+    for key in keys:
+        store.refund(key)
+
+
+def _activate_retrying(user_id: int, code: str) -> bool:
+    """PostgreSQL may pick a loser among activations racing to close a loop: run it again."""
+    for attempt in range(DEADLOCK_RETRIES):
+        try:
+            return _activate(user_id, code)
+        except OperationalError as exc:
+            if "deadlock" not in str(exc).lower() or attempt == DEADLOCK_RETRIES - 1:
+                raise
+            logger.info("activation deadlock, retrying")
+    raise AssertionError("unreachable")

@@ -1,0 +1,75 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import User
+from .phone import phone_normalize
+from .services import user_insert
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("phone_number",)
+
+    def clean_phone_number(self) -> str:
+        from django.core.exceptions import ValidationError
+
+        from referral_system.errors import ApiError
+
+        try:
+            return phone_normalize(self.cleaned_data["phone_number"])
+        except ApiError as exc:
+            raise ValidationError(str(exc.detail)) from None
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    add_form = UserCreationForm
+    list_display = (
+        "phone_number",
+        "invite_code",
+        "invited_by",
+        "invited_at",
+        "referrals_count",
+        "is_active",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser")
+    search_fields = ("phone_number", "invite_code", "invited_by__phone_number")
+    ordering = ("-date_joined",)
+    list_select_related = ("invited_by",)
+    readonly_fields = (
+        "invite_code",
+        "invited_by",
+        "invited_at",
+        "referrals_count",
+        "date_joined",
+        "last_login",
+    )
+    fieldsets = (
+        (None, {"fields": ("phone_number", "password")}),
+        ("Referrals", {"fields": ("invite_code", "invited_by", "invited_at", "referrals_count")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("phone_number", "password1", "password2")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).select_related("invited_by")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            user_insert(user=obj)

@@ -1,0 +1,234 @@
+"""Phone login API: thin views, each an input serializer, a service call and an output."""
+
+import re
+
+from drf_yasg import openapi
+from drf_yasg.utils import swagger_auto_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from referral_system.api_docs import (
+    BAD_INPUT,
+    INVALID_CODE_ERROR,
+    RATE_LIMITED,
+    UNAVAILABLE,
+    VALIDATION_ERROR,
+    error,
+)
+from referral_system.client_ip import client_ip
+from referral_system.errors import ApiError
+
+from .codes import code_send
+from .phone import MAX_INPUT_LENGTH, phone_normalize
+from .services import user_login
+from .tokens import refresh_token_revoke, refresh_token_rotate
+
+CODE_RE = re.compile(r"^[0-9]{6}$", re.ASCII)
+TOKEN_MAX_LENGTH = 4096
+
+
+class PhoneField(serializers.CharField):
+    """A phone number in any usual notation, validated to E.164."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", MAX_INPUT_LENGTH)
+        kwargs.setdefault(
+            "help_text", "Phone number, e.g. `+7 (999) 123-45-67`; normalised to E.164."
+        )
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        text = super().to_internal_value(data)
+        try:
+            return phone_normalize(text)
+        except ApiError as exc:
+            raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans and other non-strings."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class SendCodeInput(serializers.Serializer):
+    phone_number = PhoneField()
+
+    class Meta:
+        ref_name = "SendCodeInput"
+
+
+class SendCodeOutput(serializers.Serializer):
+    phone_number = serializers.CharField(help_text="The number in E.164.")
+    expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
+    resend_in = serializers.IntegerField(help_text="Seconds before a new code may be requested.")
+    debug_code = serializers.CharField(
+        required=False, help_text="Only with DEBUG on and the console SMS backend."
+    )
+
+    class Meta:
+        ref_name = "SendCodeOutput"
+
+
+class VerifyCodeInput(serializers.Serializer):
+    phone_number = PhoneField()
+    auth_code = StrictCharField(max_length=6, help_text="The 6-digit code from the SMS.")
+
+    class Meta:
+        ref_name = "VerifyCodeInput"
+
+    def validate_auth_code(self, value: str) -> str:
+        if not CODE_RE.match(value):
+            raise serializers.ValidationError("The code is 6 digits.", code="invalid")
+        return value
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+    class Meta:
+        ref_name = "TokenPair"
+
+
+class VerifyCodeOutput(TokenPairOutput):
+    user_id = serializers.IntegerField()
+    is_new_user = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "VerifyCodeOutput"
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = StrictCharField(max_length=TOKEN_MAX_LENGTH)
+
+    class Meta:
+        ref_name = "RefreshInput"
+
+
+INVALID_INPUT = openapi.Response(
+    f"{BAD_INPUT} `invalid_phone`: not a valid number; `phone_region_not_allowed`: "
+    "a country we do not serve.",
+    VALIDATION_ERROR,
+)
+TOKEN_INVALID = error("`token_not_valid`: tampered, expired, revoked or already used.")
+
+
+class SendCodeApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @swagger_auto_schema(
+        operation_id="auth_send_code",
+        operation_summary="Send a one-time login code by SMS",
+        request_body=SendCodeInput,
+        responses={
+            200: SendCodeOutput,
+            400: INVALID_INPUT,
+            429: RATE_LIMITED,
+            503: error(
+                "`sms_unavailable`: the SMS could not be sent; `service_unavailable`: "
+                "a backing service is down."
+            ),
+        },
+        security=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = SendCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = code_send(phone=data.validated_data["phone_number"], client_ip=client_ip(request))
+        body = {
+            "phone_number": sent.phone_number,
+            "expires_in": sent.expires_in,
+            "resend_in": sent.resend_in,
+        }
+        if sent.debug_code is not None:
+            body["debug_code"] = sent.debug_code
+        return Response(body)
+
+
+class VerifyCodeApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @swagger_auto_schema(
+        operation_id="auth_verify_code",
+        operation_summary="Log in with the code; the first login creates the user",
+        request_body=VerifyCodeInput,
+        responses={
+            200: VerifyCodeOutput,
+            400: openapi.Response(
+                "`invalid_code`: wrong, expired or never sent (with `attempts_left`); "
+                "or invalid input (`invalid`, `invalid_phone`).",
+                INVALID_CODE_ERROR,
+            ),
+            403: error("`user_inactive`: the account is disabled."),
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+        security=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = VerifyCodeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        login = user_login(
+            phone=data.validated_data["phone_number"],
+            code=data.validated_data["auth_code"],
+            client_ip=client_ip(request),
+        )
+        return Response(
+            {**login.tokens, "user_id": login.user.pk, "is_new_user": login.is_new_user}
+        )
+
+
+class TokenRefreshApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @swagger_auto_schema(
+        operation_id="auth_token_refresh",
+        operation_summary="Trade a refresh token for a new pair (the old one dies)",
+        request_body=RefreshInput,
+        responses={
+            200: TokenPairOutput,
+            400: error(BAD_INPUT, VALIDATION_ERROR),
+            401: TOKEN_INVALID,
+            503: UNAVAILABLE,
+        },
+        security=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(refresh_token_rotate(raw=data.validated_data["refresh"]))
+
+
+class LogoutApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @swagger_auto_schema(
+        operation_id="auth_logout",
+        operation_summary="Log out: revoke a refresh token",
+        request_body=RefreshInput,
+        responses={
+            204: "Revoked.",
+            400: error(BAD_INPUT, VALIDATION_ERROR),
+            401: TOKEN_INVALID,
+            503: UNAVAILABLE,
+        },
+        security=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refresh_token_revoke(raw=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

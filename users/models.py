@@ -1,0 +1,82 @@
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.invite_codes import invite_code_generate
+
+from .managers import UserManager
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person, known by phone number, with their own invite code and at most one inviter."""
+
+    phone_number = models.CharField(_("phone number"), max_length=16, unique=True)
+    invite_code = models.CharField(
+        _("invite code"), max_length=6, unique=True, default=invite_code_generate, editable=False
+    )
+    invited_by = models.ForeignKey(
+        "self",
+        verbose_name=_("invited by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        editable=False,
+        db_index=False,  # user_referrals_idx starts with it
+    )
+    invited_at = models.DateTimeField(
+        _("invite activated at"), null=True, blank=True, editable=False
+    )
+    # Kept by the activation transaction itself, so a profile never counts a long list.
+    referrals_count = models.PositiveIntegerField(_("referrals"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone_number"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(condition=~Q(invited_by=F("id")), name="user_not_own_inviter"),
+            models.CheckConstraint(
+                condition=Q(invited_by__isnull=True, invited_at__isnull=True)
+                | Q(invited_by__isnull=False, invited_at__isnull=False),
+                name="user_inviter_and_time_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(referrals_count__gte=0), name="user_referrals_count_gte_0"
+            ),
+        ]
+        indexes = [
+            # The referral list, newest first, read straight from the index.
+            # (PostgreSQL covers phone_number too, for index-only scans.)
+            models.Index(
+                fields=["invited_by", "invited_at", "id"],
+                include=["phone_number"],
+                name="user_referrals_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone_number
+
+
+class RevokedToken(models.Model):
+    """A refresh token that was rotated or logged out; the primary key makes revoking atomic."""
+
+    jti = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.jti

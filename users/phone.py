@@ -1,0 +1,36 @@
+"""Parse and normalise a phone number to E.164, the only form we store and key by."""
+
+import re
+
+import phonenumbers
+from django.conf import settings
+
+from referral_system.errors import InvalidPhone, PhoneRegionNotAllowed
+
+MAX_INPUT_LENGTH = 32
+# ASCII digits and the usual punctuation only: phonenumbers would read other scripts' digits.
+_ALLOWED = re.compile(r"^\+?[0-9 ()\-.]+$", re.ASCII)
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$", re.ASCII)
+
+
+def phone_normalize(raw: object) -> str:
+    """Return the E.164 form of ``raw`` or raise InvalidPhone / PhoneRegionNotAllowed."""
+    if not isinstance(raw, str):
+        raise InvalidPhone()
+    text = raw.strip()
+    if not text or len(text) > MAX_INPUT_LENGTH or not _ALLOWED.match(text):
+        raise InvalidPhone()
+    try:
+        number = phonenumbers.parse(text, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone() from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone()
+    if phonenumbers.region_code_for_number(number) not in settings.PHONE_ALLOWED_REGIONS:
+        raise PhoneRegionNotAllowed()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_mask(phone: str) -> str:
+    """A phone number fit for logs: country code and last two digits only."""
+    return phone[:2] + "*" * max(0, len(phone) - 4) + phone[-2:]
