@@ -1,0 +1,54 @@
+"""Races on real threads: one code, one token pair; one refresh token, one rotation."""
+
+import pytest
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from referral_system.testing import postgres_only, run_parallel
+from users.tokens import token_pair_issue
+
+from .helpers import last_code, send, verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@postgres_only
+def test_twenty_concurrent_verifies_of_the_right_code_give_one_token_pair() -> None:
+    send(APIClient())
+    code = last_code()
+    results = run_parallel(lambda i: verify(APIClient(), code).status_code, 20)
+    assert sorted(results) == [200] + [400] * 19
+
+
+@postgres_only
+def test_ten_concurrent_refreshes_of_one_token_let_exactly_one_through(make_user) -> None:
+    refresh = token_pair_issue(user=make_user())["refresh"]
+
+    def attempt(i: int) -> int:
+        return (
+            APIClient()
+            .post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+            .status_code
+        )
+
+    assert sorted(run_parallel(attempt, 10)) == [200] + [401] * 9
+
+
+def test_hundred_concurrent_sends_to_one_phone_send_one_sms(outbox) -> None:
+    with override_settings(AUTH_SEND_PER_IP_HOUR=1000):
+        results = run_parallel(lambda i: send(APIClient()).status_code, 100)
+    assert results.count(200) == 1
+    assert results.count(429) == 99
+    assert len(outbox) == 1
+
+
+def test_parallel_guessing_cannot_pass_the_failure_cap(outbox) -> None:
+    send(APIClient())
+    code = last_code()
+    guesses = [f"{(int(code) + 1 + i) % 10**6:06d}" for i in range(60)]
+    with override_settings(AUTH_VERIFY_PER_IP_HOUR=10_000):
+        results = run_parallel(lambda i: verify(APIClient(), guesses[i]).status_code, 60)
+        # exactly the phone's 20 failures get an answer about the code; the rest are refused
+        assert results.count(400) == 20, results
+        assert results.count(429) == 40, results
+        assert verify(APIClient(), code).status_code == 429

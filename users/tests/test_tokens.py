@@ -1,0 +1,109 @@
+import base64
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from users.models import RevokedToken
+from users.tokens import revoked_tokens_purge, token_pair_issue
+
+from .helpers import assert_error, login
+
+pytestmark = pytest.mark.django_db
+
+
+def refresh(api, token):
+    return api.post("/api/auth/token/refresh/", {"refresh": token}, format="json")
+
+
+def logout(api, token):
+    return api.post("/api/auth/logout/", {"refresh": token}, format="json")
+
+
+def profile(api, access):
+    return api.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+def test_access_token_opens_the_profile(api) -> None:
+    tokens = login(api)
+    assert profile(api, tokens["access"]).status_code == 200
+
+
+def test_refresh_rotates_and_the_old_token_dies(api) -> None:
+    tokens = login(api)
+    response = refresh(api, tokens["refresh"])
+    assert response.status_code == 200
+    new = response.json()
+    assert set(new) == {"access", "refresh"}
+    assert new["refresh"] != tokens["refresh"]
+    assert profile(api, new["access"]).status_code == 200
+    assert_error(refresh(api, tokens["refresh"]), 401, "token_not_valid")
+    assert refresh(api, new["refresh"]).status_code == 200
+
+
+def test_logout_kills_the_refresh_token(api) -> None:
+    tokens = login(api)
+    assert logout(api, tokens["refresh"]).status_code == 204
+    assert_error(refresh(api, tokens["refresh"]), 401, "token_not_valid")
+    assert logout(api, tokens["refresh"]).status_code == 204  # logging out twice is harmless
+
+
+def test_access_tokens_cannot_be_used_to_refresh(api) -> None:
+    tokens = login(api)
+    assert_error(refresh(api, tokens["access"]), 401, "token_not_valid")
+    assert_error(logout(api, tokens["access"]), 401, "token_not_valid")
+
+
+def test_lifetimes_are_fifteen_minutes_and_thirty_days(user) -> None:
+    pair = token_pair_issue(user=user)
+    access, refresh_token = AccessToken(pair["access"]), RefreshToken(pair["refresh"])
+    assert access["exp"] - access["iat"] == 15 * 60
+    assert refresh_token["exp"] - refresh_token["iat"] == 30 * 24 * 3600
+
+
+def test_tokens_are_signed_with_the_jwt_key_not_the_secret_key(user) -> None:
+    access = token_pair_issue(user=user)["access"]
+    assert settings.JWT_SIGNING_KEY != settings.SECRET_KEY
+    assert jwt.decode(access, settings.JWT_SIGNING_KEY, algorithms=["HS256"])["user_id"]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(access, settings.SECRET_KEY, algorithms=["HS256"])
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_tampered_expired_and_alg_none_tokens_get_401(api, user) -> None:
+    access = token_pair_issue(user=user)["access"]
+    header, payload, signature = access.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged_payload = _b64({**claims, "user_id": str(int(claims["user_id"]) + 1)})
+    alg_none = _b64({"alg": "none", "typ": "JWT"}) + "." + payload + "."
+    other_key = jwt.encode(claims, "another-key-of-sufficient-length-0123456789", algorithm="HS256")
+    expired = AccessToken.for_user(user)
+    expired.set_exp(lifetime=-timedelta(seconds=1))
+    for bad in [f"{header}.{forged_payload}.{signature}", alg_none, other_key, str(expired), "abc"]:
+        assert_error(profile(api, bad), 401, "token_not_valid")
+    assert_error(api.get("/api/profile/"), 401, "not_authenticated")
+
+
+def test_inactive_users_can_neither_refresh_nor_use_tokens(api, user) -> None:
+    pair = token_pair_issue(user=user)
+    user.is_active = False
+    user.save()
+    assert_error(refresh(api, pair["refresh"]), 401, "token_not_valid")
+    assert profile(api, pair["access"]).status_code == 401
+
+
+def test_expired_revocations_are_purged(user) -> None:
+    pair = token_pair_issue(user=user)
+    from users.tokens import refresh_token_revoke
+
+    refresh_token_revoke(raw=pair["refresh"])
+    assert RevokedToken.objects.count() == 1
+    assert revoked_tokens_purge() == 0
+    RevokedToken.objects.update(expires_at="2000-01-01T00:00:00Z")
+    assert revoked_tokens_purge() == 1
