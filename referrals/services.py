@@ -1,9 +1,7 @@
 """Writes about referrals: activating someone's invite code, once, without cycles."""
 
-import logging
-
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -14,6 +12,7 @@ from referral_system.errors import (
     InviteCodeNotFound,
     InviteCycle,
     OwnInviteCode,
+    ServiceUnavailable,
     TooManyRequests,
 )
 from users.models import User
@@ -21,10 +20,8 @@ from users.store import get_store
 
 from .invite_codes import invite_code_normalize
 
-logger = logging.getLogger(__name__)
-
 HOUR = 3600
-DEADLOCK_RETRIES = 3
+ACTIVATION_ATTEMPTS = 20
 
 _ROOT_SQL = """
 WITH RECURSIVE chain(id, invited_by_id, depth) AS (
@@ -57,6 +54,10 @@ def _lock(ids: set[int]) -> dict[int, User]:
     return {u.pk: u for u in rows}
 
 
+class _RootMoved(Exception):
+    """A concurrent activation moved the tree's root between reading and locking it."""
+
+
 def _activate(user_id: int, code: str) -> bool:
     """One attempt; True when it changed something, False when it was already done."""
     with transaction.atomic():
@@ -66,12 +67,12 @@ def _activate(user_id: int, code: str) -> bool:
         if inviter.pk == user_id:
             raise OwnInviteCode()
         # Activations merge inviter trees. Lock the activating user and the root of the
-        # inviter's tree: two activations that could close a loop always share a lock.
+        # inviter's tree, in id order: two activations that could close a loop always share
+        # a lock, and never wait on each other crosswise.
         root = _root_of(inviter.pk)
         locked = _lock({user_id, root})
-        while locked[root].invited_by_id is not None:  # the root joined a tree meanwhile
-            root = _root_of(root)
-            locked |= _lock({root})
+        if locked[root].invited_by_id is not None and root != user_id:
+            raise _RootMoved  # it joined another tree meanwhile: start again, locks released
         me = locked[user_id]
         if me.invited_by_id is not None:
             if me.invited_by_id == inviter.pk:
@@ -123,12 +124,13 @@ def _refund(keys: list[str]) -> None:
 
 
 def _activate_retrying(user_id: int, code: str) -> bool:
-    """PostgreSQL may pick a loser among activations racing to close a loop: run it again."""
-    for attempt in range(DEADLOCK_RETRIES):
+    """Run the activation again when a concurrent one moved the root under it.
+
+    Each retry means another activation committed, so the loop always makes progress.
+    """
+    for _attempt in range(ACTIVATION_ATTEMPTS):
         try:
             return _activate(user_id, code)
-        except OperationalError as exc:
-            if "deadlock" not in str(exc).lower() or attempt == DEADLOCK_RETRIES - 1:
-                raise
-            logger.info("activation deadlock, retrying")
-    raise AssertionError("unreachable")
+        except _RootMoved:
+            continue
+    raise ServiceUnavailable()

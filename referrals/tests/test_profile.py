@@ -1,0 +1,137 @@
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from referral_system.testing import ON_POSTGRES
+from users.models import User
+from users.tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+PROFILE_KEYS = {
+    "id",
+    "phone_number",
+    "invite_code",
+    "activated_invite_code",
+    "date_joined",
+    "referrals_count",
+    "referrals",
+    "referrals_next",
+}
+
+
+def give_referrals(inviter: User, n: int) -> list[str]:
+    """``n`` users who activated ``inviter``'s code, one second apart; phones newest first."""
+    start = timezone.now() - timedelta(days=1)
+    users = [
+        User(
+            phone_number=f"+7916{i:07d}",
+            invite_code=f"R{i:05d}",
+            invited_by=inviter,
+            invited_at=start + timedelta(seconds=i),
+        )
+        for i in range(n)
+    ]
+    User.objects.bulk_create(users)
+    User.objects.filter(pk=inviter.pk).update(referrals_count=n)
+    return [u.phone_number for u in reversed(users)]
+
+
+def test_profile_of_a_new_user(user, user_api) -> None:
+    response = user_api.get("/api/profile/")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PROFILE_KEYS
+    assert body["id"] == user.pk
+    assert body["phone_number"] == user.phone_number
+    assert body["invite_code"] == user.invite_code
+    assert body["activated_invite_code"] is None
+    assert body["referrals_count"] == 0
+    assert body["referrals"] == []
+    assert body["referrals_next"] is None
+
+
+def test_profile_lists_referrals_newest_first_at_most_100(user, user_api) -> None:
+    phones = give_referrals(user, 130)
+    body = user_api.get("/api/profile/").json()
+    assert body["referrals_count"] == 130
+    assert body["referrals"] == phones[:100]
+    assert body["referrals_next"].startswith("http://testserver/api/profile/referrals/?cursor=")
+    rest = user_api.get(body["referrals_next"]).json()
+    assert [r["phone_number"] for r in rest["results"]] == phones[100:]
+    assert rest["next"] is None
+    assert rest["previous"] is not None
+
+
+def test_referrals_page_through_everyone(user, user_api) -> None:
+    phones = give_referrals(user, 45)
+    seen: list[str] = []
+    url = "/api/profile/referrals/?page_size=10"
+    pages = 0
+    while url:
+        page = user_api.get(url).json()
+        assert set(page) == {"next", "previous", "results"}
+        assert all(set(r) == {"phone_number", "activated_at"} for r in page["results"])
+        seen += [r["phone_number"] for r in page["results"]]
+        url = page["next"]
+        pages += 1
+    assert seen == phones
+    assert pages == 5
+
+
+def test_referrals_with_equal_activation_times_are_neither_lost_nor_repeated(
+    user, user_api
+) -> None:
+    same_time = timezone.now()
+    User.objects.bulk_create(
+        User(
+            phone_number=f"+7926{i:07d}",
+            invite_code=f"T{i:05d}",
+            invited_by=user,
+            invited_at=same_time,
+        )
+        for i in range(25)
+    )
+    seen: list[str] = []
+    url = "/api/profile/referrals/?page_size=7"
+    while url:
+        page = user_api.get(url).json()
+        seen += [r["phone_number"] for r in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(f"+7926{i:07d}" for i in range(25))
+
+
+def test_a_broken_cursor_is_a_clear_404(user_api) -> None:
+    assert_error(user_api.get("/api/profile/referrals/?cursor=garbage"), 404, "not_found")
+
+
+def test_profile_and_referrals_need_a_token(api) -> None:
+    assert_error(api.get("/api/profile/"), 401, "not_authenticated")
+    assert_error(api.get("/api/profile/referrals/"), 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("referrals", [0, 1, 150])
+def test_queries_per_request_are_a_small_constant(
+    user, user_api, django_assert_max_num_queries, referrals
+) -> None:
+    give_referrals(user, referrals)
+    with django_assert_max_num_queries(2):  # the user (with inviter) + one page of referrals
+        assert user_api.get("/api/profile/").status_code == 200
+    with django_assert_max_num_queries(2):
+        assert user_api.get("/api/profile/referrals/").status_code == 200
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="reads a PostgreSQL query plan")
+def test_the_referral_list_is_read_from_its_index(user) -> None:
+    from referrals.selectors import referral_list
+
+    give_referrals(user, 300)
+    sql, params = referral_list(user=user)[:101].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE users_user")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "user_referrals_idx" in plan, plan
+    assert "Sort" not in plan, plan

@@ -1,0 +1,80 @@
+"""Activation races on real threads against PostgreSQL: one winner, never a loop."""
+
+import pytest
+from django.db.models import Count, F
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from referral_system.testing import auth_client, postgres_only, run_parallel
+from users.models import User
+
+from .helpers import activate
+
+pytestmark = [pytest.mark.django_db(transaction=True), postgres_only]
+
+TRIALS = 100
+RAISED_LIMITS = override_settings(
+    INVITE_FAILURES_PER_USER_HOUR=10**6, INVITE_FAILURES_PER_IP_HOUR=10**6
+)
+
+
+def activate_together(attempts: list[tuple[APIClient, str]]) -> list[int]:
+    """Each (client, code) activation in its own thread, all released at once."""
+    return run_parallel(lambda i: activate(*attempts[i]).status_code, len(attempts))
+
+
+def assert_consistent() -> None:
+    half = User.objects.filter(invited_by__isnull=False, invited_at__isnull=True).count()
+    assert half == 0
+    wrong_counts = (
+        User.objects.annotate(actual=Count("referrals"))
+        .exclude(referrals_count=F("actual"))
+        .count()
+    )
+    assert wrong_counts == 0
+
+
+@RAISED_LIMITS
+def test_fifty_concurrent_activations_by_one_user_one_wins(make_user) -> None:
+    user = make_user("+79990001000")
+    inviters = [make_user(f"+7999100{i:04d}") for i in range(50)]
+    client = auth_client(user)
+    results = run_parallel(lambda i: activate(client, inviters[i].invite_code).status_code, 50)
+    assert sorted(results) == [200] + [409] * 49
+    user.refresh_from_db()
+    assert user.invited_by_id in {u.pk for u in inviters}
+    assert (
+        sum(
+            User.objects.filter(pk__in=[u.pk for u in inviters]).values_list(
+                "referrals_count", flat=True
+            )
+        )
+        == 1
+    )
+    assert_consistent()
+
+
+@RAISED_LIMITS
+def test_concurrent_a_to_b_and_b_to_a_never_both_succeed(make_user) -> None:
+    both = 0
+    for _trial in range(TRIALS):
+        a, b = make_user(), make_user()
+        pairs = [(auth_client(a), b.invite_code), (auth_client(b), a.invite_code)]
+        results = activate_together(pairs)
+        assert sorted(results) == [200, 409], results
+        both += results.count(200) == 2
+    assert both == 0
+    assert_consistent()
+
+
+@RAISED_LIMITS
+def test_three_way_loop_never_closes(make_user) -> None:
+    for _trial in range(TRIALS):
+        users = [make_user() for _ in range(3)]
+        clients = [auth_client(u) for u in users]
+        # A -> B, B -> C, C -> A, all at once: at most two of them can hold
+        results = activate_together(
+            [(clients[i], users[(i + 1) % 3].invite_code) for i in range(3)]
+        )
+        assert sorted(results) == [200, 200, 409], results
+    assert_consistent()
