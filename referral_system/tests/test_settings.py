@@ -1,0 +1,96 @@
+"""Settings come from the environment; production refuses to start without real secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "s" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2
+GOOD_JWT_KEY = "j" + "zyxwvutsrqponmlkjihgfedcba9876543210" * 2
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "SECRET", "JWT", "DEBUG"))
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+WSGI = (
+    "import referral_system.wsgi; from django.conf import settings as s; "
+    "print(s.SETTINGS_MODULE, s.DEBUG)"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY must be set"),
+        (
+            {"SECRET_KEY": "django-insecure-" + "x" * 60, "JWT_SIGNING_KEY": GOOD_JWT_KEY},
+            "SECRET_KEY must be set",
+        ),
+        ({"SECRET_KEY": GOOD_SECRET}, "JWT_SIGNING_KEY must be set"),
+        ({"SECRET_KEY": GOOD_SECRET, "JWT_SIGNING_KEY": GOOD_SECRET}, "must differ"),
+        (
+            {"SECRET_KEY": GOOD_SECRET, "JWT_SIGNING_KEY": GOOD_JWT_KEY, "DEBUG": "True"},
+            "DEBUG must be off",
+        ),
+    ],
+)
+def test_wsgi_uses_production_settings_which_refuse_weak_secrets(
+    env: dict[str, str], message: str
+) -> None:
+    result = run(WSGI, **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_wsgi_starts_with_real_secrets() -> None:
+    result = run(WSGI, SECRET_KEY=GOOD_SECRET, JWT_SIGNING_KEY=GOOD_JWT_KEY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["referral_system.settings.production", "False"]
+
+
+def test_manage_py_defaults_to_development_on_embedded_services() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DEBUG, "
+            "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SMS_BACKEND)",
+        ],
+        cwd=ROOT,
+        env={
+            k: v
+            for k, v in os.environ.items()
+            if k
+            not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SMS_BACKEND", "DEBUG"}
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "referral_system.settings.dev",
+        "True",
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "users.sms.console.ConsoleBackend",
+    ]
