@@ -1,7 +1,9 @@
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
@@ -33,7 +35,7 @@ class JWTAuthentication(BaseJWTAuthentication):
             .first()
         )
         if user is None:
-            raise AuthenticationFailed("User not found", code="token_not_valid")
+            raise InvalidToken()
         if not user.is_active:
-            raise AuthenticationFailed("User is inactive", code="user_inactive")
+            raise AuthenticationFailed(_("This account is disabled."), code="user_inactive")
         return user
