@@ -122,10 +122,14 @@ INVALID_INPUT = openapi.Response(
 TOKEN_INVALID = error("`token_not_valid`: tampered, expired, revoked or already used.")
 
 
-class SendCodeApi(APIView):
+class PublicApi(APIView):
+    """An endpoint for people who are not signed in yet (no token is read)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list[type] = []
 
+
+class SendCodeApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_send_code",
         operation_summary="Send a one-time login code by SMS",
@@ -155,10 +159,7 @@ class SendCodeApi(APIView):
         return Response(body)
 
 
-class VerifyCodeApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list[type] = []
-
+class VerifyCodeApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_verify_code",
         operation_summary="Log in with the code; the first login creates the user",
@@ -189,10 +190,7 @@ class VerifyCodeApi(APIView):
         )
 
 
-class TokenRefreshApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list[type] = []
-
+class TokenRefreshApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_token_refresh",
         operation_summary="Trade a refresh token for a new pair (the old one dies)",
@@ -211,10 +209,7 @@ class TokenRefreshApi(APIView):
         return Response(refresh_token_rotate(raw=data.validated_data["refresh"]))
 
 
-class LogoutApi(APIView):
-    permission_classes = [AllowAny]
-    authentication_classes: list[type] = []
-
+class LogoutApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_logout",
         operation_summary="Log out: revoke a refresh token",
