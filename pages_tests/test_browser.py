@@ -115,6 +115,18 @@ def test_whole_login_with_a_wrong_code_first(page: Any) -> None:
     assert page.is_visible("#invite")
 
 
+def test_code_page_in_development_says_where_the_code_is(
+    page: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.DEBUG = True
+    settings.SMS_BACKEND = "users.sms.console.ConsoleBackend"
+    ask_code(page)
+    assert "printed in the terminal where the server runs" in page.inner_text("#dev-hint")
+    shot(page, "2-code-dev")
+    printed = capsys.readouterr().out
+    assert f"[SMS to {PHONE}] Your login code: " in printed
+
+
 def test_send_again_after_the_countdown(page: Any, settings: Any) -> None:
     settings.AUTH_CODE_RESEND_INTERVAL = 2
     ask_code(page)
