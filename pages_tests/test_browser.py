@@ -72,17 +72,23 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def navigate(tab: Any, selector: str) -> None:
+    """Click something that loads a new page, and wait until it has loaded."""
+    with tab.expect_navigation(wait_until="load"):
+        tab.click(selector)
+
+
 def ask_code(page: Any, phone: str = PHONE) -> None:
     page.goto("/")
     page.fill("#phone", phone)
-    page.click("button.primary")
+    navigate(page, "button.primary")
     page.wait_for_url("**/code/")
 
 
 def sign_in(page: Any, phone: str = PHONE) -> User:
     ask_code(page, phone)
     page.fill("#code", last_code(phone))
-    page.click("button.primary")
+    navigate(page, "button.primary")
     page.wait_for_url("**/profile/")
     return User.objects.get(phone_number=phone)
 
@@ -91,23 +97,23 @@ def test_whole_login_with_a_wrong_code_first(page: Any) -> None:
     page.goto("/")
     shot(page, "1-phone")
     page.fill("#phone", "123")
-    page.click("button.primary")
+    navigate(page, "button.primary")
     assert page.inner_text("#phone-error") == "Enter a valid phone number."
     shot(page, "1-phone-error")
     page.fill("#phone", "8 999 123-45-67")
-    page.click("button.primary")
+    navigate(page, "button.primary")
     page.wait_for_url("**/code/")
     assert PHONE in page.inner_text(".hint")
     assert page.is_disabled("#resend")
     shot(page, "2-code")
     page.fill("#code", "000000" if last_code(PHONE) != "000000" else "111111")
-    page.click("button.primary")
+    navigate(page, "button.primary")
     error = page.inner_text("#code-error")
     assert "The code is wrong or has expired" in error
     assert "Attempts left: 4." in error
     shot(page, "2-code-wrong")
     page.fill("#code", last_code(PHONE))
-    page.click("button.primary")
+    navigate(page, "button.primary")
     page.wait_for_url("**/profile/")
     user = User.objects.get(phone_number=PHONE)
     assert page.inner_text("#my-phone") == PHONE
@@ -133,11 +139,11 @@ def test_send_again_after_the_countdown(page: Any, settings: Any) -> None:
     assert page.is_disabled("#resend")
     assert page.inner_text("#resend-wait .seconds") in {"1", "2"}
     page.wait_for_selector("#resend:enabled", timeout=5000)
-    page.click("#resend")
+    navigate(page, "#resend")
     page.wait_for_url("**/code/?sent=1")
     assert page.is_visible("text=A new code is on its way.")
     page.fill("#code", last_code(PHONE))
-    page.click("button.primary")
+    navigate(page, "button.primary")
     page.wait_for_url("**/profile/")
 
 
@@ -145,7 +151,7 @@ def test_copy_button_copies_the_invite_code(page: Any) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     user = sign_in(page)
     page.click("[data-copy]")
-    assert page.inner_text("[data-copy]") == "Copied"
+    sync_api.expect(page.locator("[data-copy]")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == user.invite_code
 
 
@@ -162,11 +168,11 @@ def test_activation_errors_then_success(page: Any) -> None:
         (invited.invite_code, "This code belongs to someone you invited, directly or not."),
     ]:
         page.fill("#invite", code)
-        page.click("form.inline button")
+        navigate(page, "form.inline button")
         assert page.inner_text("#invite-error") == message
     shot(page, "3-profile-invite-error")
     page.fill("#invite", inviter.invite_code.lower())
-    page.click("form.inline button")
+    navigate(page, "form.inline button")
     page.wait_for_selector("#activated-code")
     assert page.inner_text("#activated-code") == inviter.invite_code
     assert page.is_visible("text=The invite code is activated.")
@@ -180,10 +186,10 @@ def test_already_activated_from_a_stale_tab(page: Any) -> None:
     other_tab = page.context.new_page()
     other_tab.goto("/profile/")
     page.fill("#invite", first.invite_code)
-    page.click("form.inline button")
+    navigate(page, "form.inline button")
     page.wait_for_selector("#activated-code")
     other_tab.fill("#invite", second.invite_code)
-    other_tab.click("form.inline button")
+    navigate(other_tab, "form.inline button")
     assert other_tab.inner_text("#invite-error") == "You have already activated an invite code."
     assert other_tab.inner_text("#activated-code") == first.invite_code
 
@@ -201,13 +207,13 @@ def test_referrals_are_paged_then_log_out(page: Any, settings: Any) -> None:
     shot(page, "4-profile-referrals")
     pages = [page.locator("#referrals .phone").all_inner_texts()]
     while page.locator("#next-page").count():
-        page.click("#next-page")
+        navigate(page, "#next-page")
         pages.append(page.locator("#referrals .phone").all_inner_texts())
     assert [len(p) for p in pages] == [2, 2, 1]
     assert [p for chunk in pages for p in chunk] == list(reversed(phones))
-    page.click("#prev-page")
+    navigate(page, "#prev-page")
     assert page.locator("#referrals .phone").all_inner_texts() == pages[1]
-    page.click("#logout")
+    navigate(page, "#logout")
     page.wait_for_url(lambda url: url.endswith("/"))
     page.goto("/profile/")
     assert page.url.endswith("/")
@@ -217,18 +223,18 @@ def test_referrals_are_paged_then_log_out(page: Any, settings: Any) -> None:
 def test_language_switch(page: Any) -> None:
     page.goto("/")
     assert page.inner_text("h1") == "Sign in"
-    page.click("button[name=language][value=ru]")
+    navigate(page, "button[name=language][value=ru]")
     page.wait_for_selector("html[lang=ru]")
     assert page.inner_text("h1") == "Войти"
     shot(page, "5-phone-ru")
     page.fill("#phone", "123")
-    page.click("button.primary")
+    navigate(page, "button.primary")
     assert page.inner_text("#phone-error") == "Введите правильный номер телефона."
     user = sign_in(page)
     assert page.inner_text("#my-code") == user.invite_code
     assert page.is_visible("text=Ваш инвайт-код")
     shot(page, "5-profile-ru")
-    page.click("button[name=language][value=en]")
+    navigate(page, "button[name=language][value=en]")
     page.wait_for_selector("html[lang=en]")
     assert page.is_visible("text=Your invite code")
 
