@@ -108,6 +108,26 @@ def test_send_again_keeps_the_cooldown(browser_client: Client) -> None:
     assert len(locmem.outbox) == 1
 
 
+def test_same_number_again_goes_back_to_the_code_it_has(browser_client: Client) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    again = post(browser_client, "/", {"phone_number": "+7 999 123 45 67"})
+    assert again["Location"] == reverse("page-code")
+    assert len(locmem.outbox) == 1
+    page = browser_client.get("/code/").content.decode()
+    assert 'data-wait="0"' not in page
+    response = post(browser_client, "/code/", {"auth_code": last_code(PHONE)})
+    assert response["Location"] == reverse("page-profile")
+
+
+def test_ip_limit_is_shown_on_the_phone_page(browser_client: Client, settings: Any) -> None:
+    settings.AUTH_SEND_PER_IP_HOUR = 1
+    post(browser_client, "/", {"phone_number": PHONE})
+    response = post(browser_client, "/", {"phone_number": "+79990000009"})
+    assert response.status_code == 429
+    assert "Too many requests. Try again in 60 min." in response.content.decode()
+    assert len(locmem.outbox) == 1
+
+
 def test_send_again_sends_a_new_code_after_the_cooldown(browser_client: Client) -> None:
     post(browser_client, "/", {"phone_number": PHONE})
     get_store().delete(f"otp:cooldown:{PHONE}")  # as if the second had passed

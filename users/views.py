@@ -32,7 +32,13 @@ def error_text(exc: ApiError) -> str:
     """An ApiError in plain words, with the wait or the attempts left when there is one."""
     text = str(exc.detail)
     if isinstance(exc, TooManyRequests):
-        text += " " + _("Try again in %(seconds)s s.") % {"seconds": exc.retry_after}
+        wait = exc.retry_after
+        if exc.detail is TooManyRequests.default_detail:
+            text = _("Too many requests.")
+        if wait >= 120:
+            text += " " + _("Try again in %(minutes)s min.") % {"minutes": -(-wait // 60)}
+        else:
+            text += " " + _("Try again in %(seconds)s s.") % {"seconds": wait}
     elif isinstance(exc, InvalidCode) and "attempts_left" in exc.extra:
         text += " " + _("Attempts left: %(count)s.") % {"count": exc.extra["attempts_left"]}
     return text
@@ -44,21 +50,26 @@ def first_error(errors: dict[str, Any]) -> str:
     return str(messages[0])
 
 
-def _send(request: HttpRequest, phone_input: str) -> tuple[str | None, int]:
-    """Validate and send a code as the API does: (error text or None, HTTP status)."""
+def _send(request: HttpRequest, phone_input: str) -> tuple[str | None, int, bool]:
+    """Validate and send a code as the API does.
+
+    Returns the error text (None on success), the HTTP status, and whether this browser
+    already holds a live code for this phone (a refused resend of the same number).
+    """
     data = SendCodeInput(data={"phone_number": phone_input})
     if not data.is_valid():
-        return first_error(data.errors), 400
+        return first_error(data.errors), 400, False
     phone = data.validated_data["phone_number"]
     try:
         sent = code_send(phone=phone, client_ip=client_ip(request))
     except ApiError as exc:
-        if isinstance(exc, TooManyRequests):
+        waiting = isinstance(exc, TooManyRequests) and phone == request.session.get(SESSION_PHONE)
+        if waiting:
             request.session[SESSION_RESEND_AT] = time.time() + exc.retry_after
-        return error_text(exc), exc.status_code
+        return error_text(exc), exc.status_code, waiting
     request.session[SESSION_PHONE] = phone
     request.session[SESSION_RESEND_AT] = time.time() + sent.resend_in
-    return None, 200
+    return None, 200, False
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,8 +81,8 @@ def phone_page(request: HttpRequest) -> HttpResponse:
     phone_input = ""
     if request.method == "POST":
         phone_input = request.POST.get("phone_number", "")
-        error, status = _send(request, phone_input)
-        if error is None:
+        error, status, waiting = _send(request, phone_input)
+        if error is None or waiting:  # the code already sent to this number still works
             return redirect("page-code")
     return render(
         request, "users/phone.html", {"error": error, "phone_input": phone_input}, status=status
@@ -125,7 +136,7 @@ def code_resend(request: HttpRequest) -> HttpResponse:
     phone = request.session.get(SESSION_PHONE)
     if not phone:
         return redirect("page-phone")
-    error, status = _send(request, phone)
+    error, status, _waiting = _send(request, phone)
     if error is None:
         return redirect(reverse("page-code") + "?sent=1")
     context = _code_context(request, phone, error=error)
