@@ -62,11 +62,13 @@ def _send(request: HttpRequest, phone_input: str) -> tuple[str | None, int, bool
     phone = data.validated_data["phone_number"]
     try:
         sent = code_send(phone=phone, client_ip=client_ip(request))
-    except ApiError as exc:
-        waiting = isinstance(exc, TooManyRequests) and phone == request.session.get(SESSION_PHONE)
+    except TooManyRequests as exc:
+        waiting = phone == request.session.get(SESSION_PHONE)
         if waiting:
             request.session[SESSION_RESEND_AT] = time.time() + exc.retry_after
         return error_text(exc), exc.status_code, waiting
+    except ApiError as exc:
+        return error_text(exc), exc.status_code, False
     request.session[SESSION_PHONE] = phone
     request.session[SESSION_RESEND_AT] = time.time() + sent.resend_in
     return None, 200, False
