@@ -72,6 +72,7 @@ def test_whole_login_creates_the_user_and_a_session(browser_client: Client) -> N
     profile = browser_client.get("/profile/").content.decode()
     assert user.invite_code in profile
     assert browser_client.get("/")["Location"] == reverse("page-profile")
+    assert "login_phone" not in browser_client.session
 
 
 def test_console_backend_in_debug_tells_where_the_code_is(

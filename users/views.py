@@ -128,7 +128,9 @@ def code_page(request: HttpRequest) -> HttpResponse:
     except ApiError as exc:
         context = _code_context(request, phone, error=error_text(exc))
         return render(request, "users/code.html", context, status=exc.status_code)
-    login(request, result.user, backend=MODEL_BACKEND)  # a new session: the old one is gone
+    login(request, result.user, backend=MODEL_BACKEND)  # a new session key: no fixation
+    for key in (SESSION_PHONE, SESSION_RESEND_AT):
+        request.session.pop(key, None)
     return redirect("page-profile")
 
 
