@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions
 
@@ -19,13 +22,17 @@ urlpatterns = [
     ),
     path("swagger/", schema_view.with_ui("swagger", cache_timeout=0), name="schema-swagger-ui"),
     path("redoc/", schema_view.with_ui("redoc", cache_timeout=0), name="schema-redoc"),
+    # The HTML pages and their language switcher.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("users.page_urls")),
+    path("", include("referrals.page_urls")),
 ]
 
 
-def _json_or_default(status: int, code: str, detail: str, default):  # type: ignore[no-untyped-def]
+def _json_or_default(status: int, code: str, detail: Any, default):  # type: ignore[no-untyped-def]
     def handler(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": detail, "code": code}, status=status)
+            return JsonResponse({"detail": str(detail), "code": code}, status=status)
         return default(request, *args, **kwargs)
 
     return handler
@@ -34,10 +41,10 @@ def _json_or_default(status: int, code: str, detail: str, default):  # type: ign
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     from django.views.defaults import page_not_found
 
-    return _json_or_default(404, "not_found", "Not found.", page_not_found)(request, exception)
+    return _json_or_default(404, "not_found", _("Not found."), page_not_found)(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
-    return _json_or_default(500, "server_error", "Internal server error.", server_error)(request)
+    return _json_or_default(500, "server_error", _("Internal server error."), server_error)(request)

@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers, status
@@ -87,7 +88,7 @@ class VerifyCodeInput(serializers.Serializer):
 
     def validate_auth_code(self, value: str) -> str:
         if not CODE_RE.match(value):
-            raise serializers.ValidationError("The code is 6 digits.", code="invalid")
+            raise serializers.ValidationError(_("The code is 6 digits."), code="invalid")
         return value
 
 

@@ -1,0 +1,254 @@
+"""End-to-end: the pages and Swagger UI in Debian's headless Chromium, against a live server.
+
+Screenshots of every page land in artifacts/screenshots/ (gitignored).
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+
+from users.models import User
+
+from .conftest import last_code, make_user
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+if not shutil.which(CHROMIUM):
+    pytest.skip(
+        f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
+
+SHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "screenshots"
+PHONE = "+79991234567"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup: None) -> Iterator[Any]:
+    """One Chromium for this module; the test database exists before its event loop starts."""
+    # Playwright's sync API keeps an event loop running in this thread while the browser
+    # is open; the ORM calls the tests make between browser steps are plain synchronous.
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh phone-sized browser tab, English unless a test switches."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 420, "height": 860},
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en"},
+    )
+    tab = context.new_page()
+    failures: list[str] = []
+    tab.on("pageerror", lambda exc: failures.append(f"script error: {exc}"))
+    yield tab
+    context.close()
+    assert failures == []
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def navigate(tab: Any, selector: str) -> None:
+    """Click something that loads a new page, and wait until it has loaded."""
+    with tab.expect_navigation(wait_until="load"):
+        tab.click(selector)
+
+
+def ask_code(page: Any, phone: str = PHONE) -> None:
+    page.goto("/")
+    page.fill("#phone", phone)
+    navigate(page, "button.primary")
+    page.wait_for_url("**/code/")
+
+
+def sign_in(page: Any, phone: str = PHONE) -> User:
+    ask_code(page, phone)
+    page.fill("#code", last_code(phone))
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+    return User.objects.get(phone_number=phone)
+
+
+def test_whole_login_with_a_wrong_code_first(page: Any) -> None:
+    page.goto("/")
+    shot(page, "1-phone")
+    page.fill("#phone", "123")
+    navigate(page, "button.primary")
+    assert page.inner_text("#phone-error") == "Enter a valid phone number."
+    shot(page, "1-phone-error")
+    page.fill("#phone", "8 999 123-45-67")
+    navigate(page, "button.primary")
+    page.wait_for_url("**/code/")
+    assert PHONE in page.inner_text(".hint")
+    assert page.is_disabled("#resend")
+    shot(page, "2-code")
+    page.fill("#code", "000000" if last_code(PHONE) != "000000" else "111111")
+    navigate(page, "button.primary")
+    error = page.inner_text("#code-error")
+    assert "The code is wrong or has expired" in error
+    assert "Attempts left: 4." in error
+    shot(page, "2-code-wrong")
+    page.fill("#code", last_code(PHONE))
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+    user = User.objects.get(phone_number=PHONE)
+    assert page.inner_text("#my-phone") == PHONE
+    assert page.inner_text("#my-code") == user.invite_code
+    assert page.is_visible("#invite")
+
+
+def test_code_page_in_development_says_where_the_code_is(
+    page: Any, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.DEBUG = True
+    settings.SMS_BACKEND = "users.sms.console.ConsoleBackend"
+    ask_code(page)
+    assert "printed in the terminal where the server runs" in page.inner_text("#dev-hint")
+    shot(page, "2-code-dev")
+    printed = capsys.readouterr().out
+    assert f"[SMS to {PHONE}] Your login code: " in printed
+
+
+def test_send_again_after_the_countdown(page: Any, settings: Any) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 2
+    ask_code(page)
+    assert page.is_disabled("#resend")
+    assert page.inner_text("#resend-wait .seconds") in {"1", "2"}
+    page.wait_for_selector("#resend:enabled", timeout=5000)
+    navigate(page, "#resend")
+    page.wait_for_url("**/code/?sent=1")
+    assert page.is_visible("text=A new code is on its way.")
+    page.fill("#code", last_code(PHONE))
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+
+
+def test_copy_button_copies_the_invite_code(page: Any) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    user = sign_in(page)
+    page.click("[data-copy]")
+    sync_api.expect(page.locator("[data-copy]")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == user.invite_code
+
+
+def test_activation_errors_then_success(page: Any) -> None:
+    me = sign_in(page)
+    inviter = make_user("+79990000002")
+    invited = make_user("+79990000003")
+    User.objects.filter(pk=invited.pk).update(invited_by=me, invited_at=me.date_joined)
+    missing = "ZZZZZZ" if "ZZZZZZ" not in {inviter.invite_code, invited.invite_code} else "YYYYYY"
+    for code, message in [
+        ("12", "An invite code is 6 letters and digits."),
+        (me.invite_code, "You cannot activate your own invite code."),
+        (missing, "There is no such invite code."),
+        (invited.invite_code, "This code belongs to someone you invited, directly or not."),
+    ]:
+        page.fill("#invite", code)
+        navigate(page, "form.inline button")
+        assert page.inner_text("#invite-error") == message
+    shot(page, "3-profile-invite-error")
+    page.fill("#invite", inviter.invite_code.lower())
+    navigate(page, "form.inline button")
+    page.wait_for_selector("#activated-code")
+    assert page.inner_text("#activated-code") == inviter.invite_code
+    assert page.is_visible("text=The invite code is activated.")
+    assert not page.is_visible("#invite")
+    shot(page, "3-profile-activated")
+
+
+def test_already_activated_from_a_stale_tab(page: Any) -> None:
+    sign_in(page)
+    first, second = make_user("+79990000004"), make_user("+79990000005")
+    other_tab = page.context.new_page()
+    other_tab.goto("/profile/")
+    page.fill("#invite", first.invite_code)
+    navigate(page, "form.inline button")
+    page.wait_for_selector("#activated-code")
+    other_tab.fill("#invite", second.invite_code)
+    navigate(other_tab, "form.inline button")
+    assert other_tab.inner_text("#invite-error") == "You have already activated an invite code."
+    assert other_tab.inner_text("#activated-code") == first.invite_code
+
+
+def test_referrals_are_paged_then_log_out(page: Any, settings: Any) -> None:
+    settings.REFERRALS_PAGE_SIZE = 2
+    me = sign_in(page)
+    phones = [f"+7999000011{i}" for i in range(5)]
+    for phone in phones:
+        referral = make_user(phone)
+        User.objects.filter(pk=referral.pk).update(invited_by=me, invited_at=referral.date_joined)
+    User.objects.filter(pk=me.pk).update(referrals_count=len(phones))
+    page.goto("/profile/")
+    assert page.inner_text("h2") == "5 people activated your code"
+    shot(page, "4-profile-referrals")
+    pages = [page.locator("#referrals .phone").all_inner_texts()]
+    while page.locator("#next-page").count():
+        navigate(page, "#next-page")
+        pages.append(page.locator("#referrals .phone").all_inner_texts())
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [p for chunk in pages for p in chunk] == list(reversed(phones))
+    navigate(page, "#prev-page")
+    assert page.locator("#referrals .phone").all_inner_texts() == pages[1]
+    navigate(page, "#logout")
+    page.wait_for_url(lambda url: url.endswith("/"))
+    page.goto("/profile/")
+    assert page.url.endswith("/")
+    assert page.is_visible("#phone")
+
+
+def test_language_switch(page: Any) -> None:
+    page.goto("/")
+    assert page.inner_text("h1") == "Sign in"
+    navigate(page, "button[name=language][value=ru]")
+    page.wait_for_selector("html[lang=ru]")
+    assert page.inner_text("h1") == "Войти"
+    shot(page, "5-phone-ru")
+    page.fill("#phone", "123")
+    navigate(page, "button.primary")
+    assert page.inner_text("#phone-error") == "Введите правильный номер телефона."
+    user = sign_in(page)
+    assert page.inner_text("#my-code") == user.invite_code
+    assert page.is_visible("text=Ваш инвайт-код")
+    shot(page, "5-profile-ru")
+    navigate(page, "button[name=language][value=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert page.is_visible("text=Your invite code")
+
+
+def test_swagger_ui_loads_all_its_assets(page: Any) -> None:
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(f"{r.url} {r.failure}"))
+    page.on("response", lambda r: failed.extend([f"{r.url} {r.status}"] * (r.status >= 400)))
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto("/swagger/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert len(paths) >= 7
+    assert any(p.endswith("/auth/send-code/") for p in paths), paths
+    shot(page, "6-swagger")
+    assert failed == []

@@ -1,0 +1,218 @@
+"""The HTML pages through Django's test client, CSRF checks on: same services, same rules."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from users.models import User
+from users.sms import locmem
+from users.store import get_store
+
+from .conftest import last_code, make_user
+
+PHONE = "+79991234567"
+
+
+def post(client: Client, url: str, data: dict[str, Any], page: str | None = None) -> Any:
+    """Open ``page`` (or ``url``) like a browser for the CSRF cookie, then submit the form."""
+    client.get(page or url)
+    token = client.cookies["csrftoken"].value
+    return client.post(url, {**data, "csrfmiddlewaretoken": token})
+
+
+def sign_in(client: Client, phone: str = PHONE) -> None:
+    response = post(client, "/", {"phone_number": phone})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("page-code")
+    response = post(client, "/code/", {"auth_code": last_code(phone)})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("page-profile")
+
+
+@pytest.fixture
+def signed_in(browser_client: Client) -> Client:
+    sign_in(browser_client)
+    return browser_client
+
+
+def test_phone_page_in_english(browser_client: Client) -> None:
+    response = browser_client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Enter your phone number" in response.content.decode()
+
+
+def test_post_without_csrf_token_is_refused(browser_client: Client) -> None:
+    response = browser_client.post("/", {"phone_number": PHONE})
+    assert response.status_code == 403
+    assert locmem.outbox == []
+
+
+def test_invalid_phone_is_shown_inline(browser_client: Client) -> None:
+    response = post(browser_client, "/", {"phone_number": "12"})
+    assert response.status_code == 400
+    assert "Enter a valid phone number." in response.content.decode()
+    assert locmem.outbox == []
+
+
+def test_code_page_without_a_phone_goes_back(browser_client: Client) -> None:
+    assert browser_client.get("/code/")["Location"] == reverse("page-phone")
+
+
+def test_whole_login_creates_the_user_and_a_session(browser_client: Client) -> None:
+    response = post(browser_client, "/", {"phone_number": "8 (999) 123-45-67"})
+    assert response.status_code == 302
+    page = browser_client.get("/code/").content.decode()
+    assert PHONE in page
+    assert 'id="dev-hint"' not in page  # the test SMS backend does not print codes
+    sign_in_response = post(browser_client, "/code/", {"auth_code": last_code(PHONE)})
+    assert sign_in_response["Location"] == reverse("page-profile")
+    user = User.objects.get(phone_number=PHONE)
+    profile = browser_client.get("/profile/").content.decode()
+    assert user.invite_code in profile
+    assert browser_client.get("/")["Location"] == reverse("page-profile")
+    assert "login_phone" not in browser_client.session
+
+
+def test_console_backend_in_debug_tells_where_the_code_is(
+    browser_client: Client, settings: Any
+) -> None:
+    settings.SMS_BACKEND = "users.sms.console.ConsoleBackend"
+    settings.DEBUG = True
+    post(browser_client, "/", {"phone_number": PHONE})
+    page = browser_client.get("/code/").content.decode()
+    assert 'id="dev-hint"' in page
+    assert "terminal" in page
+
+
+def test_wrong_code_says_so_with_attempts_left(browser_client: Client) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    wrong = "000000" if last_code(PHONE) != "000000" else "111111"
+    response = post(browser_client, "/code/", {"auth_code": wrong})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "The code is wrong or has expired" in text
+    assert "Attempts left: 4." in text
+    malformed = post(browser_client, "/code/", {"auth_code": "12ab"})
+    assert "The code is 6 digits." in malformed.content.decode()
+    assert browser_client.get("/profile/")["Location"] == reverse("page-phone")
+
+
+def test_send_again_keeps_the_cooldown(browser_client: Client) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    page = browser_client.get("/code/").content.decode()
+    assert 'data-wait="60"' in page
+    response = post(browser_client, "/code/resend/", {}, page="/code/")
+    assert response.status_code == 429
+    assert "Try again in" in response.content.decode()
+    assert len(locmem.outbox) == 1
+
+
+def test_same_number_again_goes_back_to_the_code_it_has(browser_client: Client) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    again = post(browser_client, "/", {"phone_number": "+7 999 123 45 67"})
+    assert again["Location"] == reverse("page-code")
+    assert len(locmem.outbox) == 1
+    page = browser_client.get("/code/").content.decode()
+    assert 'data-wait="0"' not in page
+    response = post(browser_client, "/code/", {"auth_code": last_code(PHONE)})
+    assert response["Location"] == reverse("page-profile")
+
+
+def test_ip_limit_is_shown_on_the_phone_page(browser_client: Client, settings: Any) -> None:
+    settings.AUTH_SEND_PER_IP_HOUR = 1
+    post(browser_client, "/", {"phone_number": PHONE})
+    response = post(browser_client, "/", {"phone_number": "+79990000009"})
+    assert response.status_code == 429
+    assert "Too many requests. Try again in 60 min." in response.content.decode()
+    assert len(locmem.outbox) == 1
+
+
+def test_send_again_sends_a_new_code_after_the_cooldown(browser_client: Client) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    get_store().delete(f"otp:cooldown:{PHONE}")  # as if the second had passed
+    response = post(browser_client, "/code/resend/", {}, page="/code/")
+    assert response["Location"] == reverse("page-code") + "?sent=1"
+    assert len(locmem.outbox) == 2
+    assert "A new code is on its way." in browser_client.get(response["Location"]).content.decode()
+
+
+def test_sms_failure_is_shown_inline(browser_client: Client) -> None:
+    locmem.fail_sends = True
+    response = post(browser_client, "/", {"phone_number": PHONE})
+    assert response.status_code == 503
+    assert "The SMS could not be sent." in response.content.decode()
+
+
+def test_activation_success_and_errors(signed_in: Client) -> None:
+    me = User.objects.get(phone_number=PHONE)
+    inviter = make_user("+79990000002")
+    other = make_user("+79990000003")
+    cases = [
+        ("??", 400, "An invite code is 6 letters and digits."),
+        (me.invite_code, 400, "You cannot activate your own invite code."),
+        ("ZZZZZZ" if inviter.invite_code != "ZZZZZZ" else "YYYYYY", 404, "no such invite code"),
+    ]
+    for code, status, message in cases:
+        response = post(signed_in, "/profile/invite/", {"invite_code": code}, page="/profile/")
+        assert response.status_code == status, code
+        assert message in response.content.decode()
+    response = post(
+        signed_in, "/profile/invite/", {"invite_code": inviter.invite_code.lower()}, "/profile/"
+    )
+    assert response["Location"] == reverse("page-profile")
+    page = signed_in.get("/profile/").content.decode()
+    assert "The invite code is activated." in page
+    assert 'id="activated-code">' + inviter.invite_code in page
+    again = post(signed_in, "/profile/invite/", {"invite_code": other.invite_code}, "/profile/")
+    assert again.status_code == 409
+    assert "You have already activated an invite code." in again.content.decode()
+
+
+def test_cycle_is_refused(signed_in: Client) -> None:
+    me = User.objects.get(phone_number=PHONE)
+    invited = make_user("+79990000004")
+    User.objects.filter(pk=invited.pk).update(invited_by=me, invited_at=me.date_joined)
+    response = post(signed_in, "/profile/invite/", {"invite_code": invited.invite_code}, "/")
+    assert response.status_code == 409
+    assert "someone you invited" in response.content.decode()
+
+
+def test_too_many_failed_activations(signed_in: Client, settings: Any) -> None:
+    settings.INVITE_FAILURES_PER_USER_HOUR = 1
+    post(signed_in, "/profile/invite/", {"invite_code": "ZZZZZ1"}, "/profile/")
+    response = post(signed_in, "/profile/invite/", {"invite_code": "ZZZZZ1"}, "/profile/")
+    assert response.status_code == 429
+    assert "Too many requests" in response.content.decode()
+
+
+def test_referrals_are_paged_with_the_cursor(signed_in: Client, settings: Any) -> None:
+    settings.REFERRALS_PAGE_SIZE = 2
+    me = User.objects.get(phone_number=PHONE)
+    phones = [f"+7999000010{i}" for i in range(5)]
+    for phone in phones:
+        referral = make_user(phone)
+        User.objects.filter(pk=referral.pk).update(invited_by=me, invited_at=referral.date_joined)
+    User.objects.filter(pk=me.pk).update(referrals_count=5)
+    seen: list[str] = []
+    url: str | None = "/profile/"
+    while url:
+        response = signed_in.get(url)
+        page = response.content.decode()
+        seen += [p for p in phones if p in page]
+        url = response.context["next_url"]
+    assert sorted(seen) == sorted(phones)
+    assert len(seen) == 5
+    bad = signed_in.get("/profile/?cursor=bogus")
+    assert bad["Location"] == reverse("page-profile")
+
+
+def test_logout_ends_the_session(signed_in: Client) -> None:
+    response = post(signed_in, "/logout/", {}, page="/profile/")
+    assert response["Location"] == reverse("page-phone")
+    assert signed_in.get("/profile/")["Location"] == reverse("page-phone")
+
+
+def test_logout_needs_post(signed_in: Client) -> None:
+    assert signed_in.get("/logout/").status_code == 405
