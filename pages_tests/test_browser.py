@@ -160,6 +160,7 @@ def test_activation_errors_then_success(page: Any) -> None:
     inviter = make_user("+79990000002")
     invited = make_user("+79990000003")
     User.objects.filter(pk=invited.pk).update(invited_by=me, invited_at=me.date_joined)
+    User.objects.filter(pk=me.pk).update(referrals_count=1)
     missing = "ZZZZZZ" if "ZZZZZZ" not in {inviter.invite_code, invited.invite_code} else "YYYYYY"
     for code, message in [
         ("12", "An invite code is 6 letters and digits."),
