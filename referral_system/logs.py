@@ -39,7 +39,11 @@ class MaskSecretsFilter(logging.Filter):
     """Masks the formatted message and traceback of every record that passes a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_secrets(record.getMessage())
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format: keep both
+            message = f"{record.msg} {record.args}"
+        record.msg = mask_secrets(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -78,6 +78,13 @@ def test_filter_masks_arguments_and_tracebacks() -> None:
     assert "ValueError: provider said no to +7********67" in output
 
 
+def test_a_badly_formatted_call_is_still_logged_and_masked() -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskSecretsFilter())
+    output = _record_through(handler, lambda logger: logger.warning("sent %d", PHONE))
+    assert "sent %d ('+7********67',)" in output
+
+
 def test_json_formatter_writes_one_object_per_line() -> None:
     handler = logging.StreamHandler()
     handler.addFilter(MaskSecretsFilter())

@@ -199,3 +199,17 @@ def test_enable_sms_selects_smsaero_and_requires_credentials() -> None:
 
     off = _settings_in_subprocess({"SMSAERO_EMAIL": "", "SMSAERO_API_KEY": ""})
     assert off.stdout.strip() == "users.sms.console.ConsoleBackend", off.stderr
+
+
+def test_wsgi_start_up_builds_the_backend_and_stops_on_bad_settings(smsaero_settings) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    import referral_system.wsgi as wsgi
+
+    smsaero_settings.SMSAERO_URL_GATE = ""
+    assert callable(importlib.reload(wsgi).application)
+
+    sms._backend.cache_clear()
+    smsaero_settings.SMSAERO_API_KEY = "short"
+    with pytest.raises(ImproperlyConfigured, match="SMSAERO_"):
+        importlib.reload(wsgi)
