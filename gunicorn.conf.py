@@ -1,6 +1,5 @@
 """gunicorn settings (the image's command); each value can be overridden from the environment."""
 
-import multiprocessing
 import os
 
 from gunicorn.glogging import Logger
@@ -9,8 +8,10 @@ from referral_system.logs import JsonFormatter, MaskSecretsFilter
 
 wsgi_app = "referral_system.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# The cores this process may run on (a container's cpuset), not every core of the host.
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 # Sync workers: 2 per core plus one, the usual starting point for a database-bound app.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("WEB_CONCURRENCY", CORES * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
