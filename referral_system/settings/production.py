@@ -8,9 +8,6 @@ from .base import env
 if DEBUG:  # noqa: F405
     raise ImproperlyConfigured("DEBUG must be off in production settings.")
 
-# No defaults here: the hosts this site answers to must be said (env raises if unset).
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-
 
 def _require_secret(name: str, value: str) -> str:
     if len(value) < 50 or value.startswith("django-insecure") or len(set(value)) < 5:
