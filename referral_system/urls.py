@@ -7,11 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions
 
+from . import health
 from .api_docs import API_INFO
 
 schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("users.urls")),
     path("api/profile/", include("referrals.urls")),

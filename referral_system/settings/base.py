@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -179,6 +180,20 @@ SWAGGER_SETTINGS = {
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="users.sms.console.ConsoleBackend")
+# Real SMS through SMS Aero; its credentials are read (and required) only when it is selected.
+ENABLE_SMS = env.bool("ENABLE_SMS", default=False)
+SMSAERO_EMAIL = SMSAERO_API_KEY = ""
+if ENABLE_SMS:
+    SMS_BACKEND = "users.sms.smsaero.SmsAeroBackend"
+    for _name in ("SMSAERO_EMAIL", "SMSAERO_API_KEY"):
+        if not env.str(_name, default=""):
+            raise ImproperlyConfigured(f"ENABLE_SMS=True needs {_name} to be set.")
+    SMSAERO_EMAIL = env.str("SMSAERO_EMAIL")
+    SMSAERO_API_KEY = env.str("SMSAERO_API_KEY")
+SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
+SMSAERO_TEST_MODE = env.bool("SMSAERO_TEST_MODE", default=False)
+SMSAERO_URL_GATE = env.str("SMSAERO_URL_GATE", default="")
+SMSAERO_TIMEOUT = env.int("SMSAERO_TIMEOUT", default=10)
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)
@@ -195,22 +210,29 @@ INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
 REFERRALS_PAGE_SIZE = env.int("REFERRALS_PAGE_SIZE", default=100)
 
+# Logs go to stdout, masked (no phone numbers, tokens or codes); LOG_JSON=True for JSON lines.
+LOG_JSON = env.bool("LOG_JSON", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_secrets": {"()": "referral_system.logs.MaskSecretsFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "referral_system.logs.JsonFormatter"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            "formatter": "plain",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["mask_secrets"],
         },
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # The client logs its request URL (with the API key) and body (with the code) at DEBUG.
+        "smsaero": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,72 @@
+"""Log plumbing: a filter that masks phone numbers, tokens and codes, and an optional JSON format.
+
+Imported by gunicorn.conf.py before Django is set up, so nothing here touches settings.
+"""
+
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+# "+7 (999) 123-45-67", "+79991234567": a plus, then 10 to 15 digits with single separators.
+_INTERNATIONAL = re.compile(r"\+\d(?:[ \-().]{0,2}\d){9,14}(?!\d)")
+# A bare run of 10 to 15 digits, the form SMS gateways use ("79991234567").
+_BARE = re.compile(r"(?<![\d.])\d{10,15}(?![\d.])")
+# JWTs (three base64url parts, the first a JSON header) and whatever follows "Bearer".
+_JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
+_BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
+# A one-time code quoted with its field name, in JSON or form style.
+_CODE = re.compile(r"""(["']?(?:auth_)?code["']?\s*[:=]\s*["']?)\d{4,8}""", re.IGNORECASE)
+
+
+def _mask_number(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = [c for c in text if c.isdigit()]
+    head = "+" if text.startswith("+") else ""
+    return f"{head}{digits[0]}{'*' * (len(digits) - 3)}{''.join(digits[-2:])}"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with phone numbers cut to country digit and last two, tokens and codes hidden."""
+    text = _JWT.sub("[token]", text)
+    text = _BEARER.sub(r"\1[token]", text)
+    text = _CODE.sub(r"\1[code]", text)
+    text = _INTERNATIONAL.sub(_mask_number, text)
+    return _BARE.sub(_mask_number, text)
+
+
+class MaskSecretsFilter(logging.Filter):
+    """Masks the formatted message and traceback of every record that passes a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # arguments that do not fit the format: keep both
+            message = f"{record.msg} {record.args}"
+        record.msg = mask_secrets(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_secrets(record.exc_text)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the traceback if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        status = getattr(record, "status_code", None)
+        if status is not None:
+            entry["status"] = status
+        return json.dumps(entry, ensure_ascii=False)
