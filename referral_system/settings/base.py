@@ -179,6 +179,8 @@ SWAGGER_SETTINGS = {
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
 PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU"])
 SMS_BACKEND = env.str("SMS_BACKEND", default="users.sms.console.ConsoleBackend")
+# Only for users.sms.file.FileBackend (tests and development): where sent messages go.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)
