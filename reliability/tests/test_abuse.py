@@ -75,9 +75,10 @@ def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
     refused = guess(phone, grp.inbox.last_code(phone))
     assert refused[0] == 429
     assert "access" not in refused[1]
+    left = [body["attempts_left"] for _, body in burst]
     figure(
         "code guessing",
-        f"6 parallel wrong checks on one code: attempts_left {sorted(b['attempts_left'] for _, b in burst)}, "
+        f"6 parallel wrong checks on one code: attempts_left {sorted(left)}, "
         f"right code then 400; 1000 wrong codes/100 threads/random XFF: "
         f"{statuses[400]} x 400 and {statuses[429]} x 429; right fresh code after the cap: 429",
     )

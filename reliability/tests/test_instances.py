@@ -16,6 +16,7 @@ from reliability.harness import (
 pytestmark = requires_services
 
 SEND = "/api/auth/send-code/"
+REFRESH = "/api/auth/token/refresh/"
 
 
 def _send(base: str, phone: str, ip: str) -> int:
@@ -28,7 +29,7 @@ def test_a_code_sent_through_one_instance_is_accepted_by_the_other(group_factory
     account = login(grp, one.url, verify_base=two.url)
     assert get(one.url, "/api/profile/", account.access).status_code == 200
     assert get(two.url, "/api/profile/", account.access).status_code == 200
-    figure("two instances", "code sent via :%d verified via :%d -> 200" % (one.port, two.port))
+    figure("two instances", f"code sent via :{one.port} verified via :{two.port} -> 200")
 
 
 def test_limits_count_across_instances(group_factory, figure):
@@ -79,7 +80,7 @@ def test_refresh_rotation_holds_across_instances(group_factory, figure):
     trials = 20
     for _ in range(trials):
         calls = [
-            (lambda base=base: post(base, "/api/auth/token/refresh/", {"refresh": refresh}))
+            (lambda base=base, token=refresh: post(base, REFRESH, {"refresh": token}))
             for base in [a.url, b.url] * 5
         ]
         results = together(calls)
