@@ -270,6 +270,10 @@ class Server:
             "5",
             "--backlog",
             "2048",
+            # gunicorn's largest request line (nginx's default buffer is 8k too); a longer
+            # URL gets gunicorn's own 414 before the application sees it.
+            "--limit-request-line",
+            "8190",
         ]
         if self.threads > 1:
             argv += ["--worker-class", "gthread", "--threads", str(self.threads)]
