@@ -51,3 +51,10 @@ def handler500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     return _json_or_default(500, "server_error", _("Internal server error."), server_error)(request)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A bad request caught by Django itself (say, a Host not in ALLOWED_HOSTS)."""
+    from django.views.defaults import bad_request
+
+    return _json_or_default(400, "bad_request", _("Bad request."), bad_request)(request, exception)

@@ -1,13 +1,16 @@
 """Profile and invite-code API."""
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +30,8 @@ from .invite_codes import INPUT_MAX_LENGTH
 from .selectors import referral_list
 from .services import invite_code_activate
 
+_PAGE_SIZE = re.compile(r"^[0-9]{1,4}$", re.ASCII)
+
 
 class ReferralCursor(CursorPagination):
     """Keyset pages over the referral index: constant cost however deep the page."""
@@ -35,6 +40,36 @@ class ReferralCursor(CursorPagination):
     page_size = settings.REFERRALS_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request: Request) -> int:
+        """The asked page size; anything but one whole number from 1 to 1000 is refused."""
+        if not self.page_size_query_param:
+            return self.page_size
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not _PAGE_SIZE.match(values[0]):
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        size = int(values[0])
+        if not 1 <= size <= self.max_page_size:
+            raise serializers.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return size
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """DRF's cursor, refused as invalid (404) unless its position is a real timestamp."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            try:
+                valid = parse_datetime(str(cursor.position)) is not None
+            except ValueError:
+                valid = False
+            if not valid:
+                raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class ProfileReferralCursor(ReferralCursor):
@@ -125,11 +160,19 @@ class ReferralsApi(APIView):
                 "cursor", openapi.IN_QUERY, "From `next`/`previous`.", type=openapi.TYPE_STRING
             ),
             openapi.Parameter(
-                "page_size", openapi.IN_QUERY, "1 to 1000 (default 100).", type=openapi.TYPE_INTEGER
+                "page_size",
+                openapi.IN_QUERY,
+                "1 to 1000 (default 100).",
+                type=openapi.TYPE_INTEGER,
+                minimum=1,
+                maximum=1000,
             ),
         ],
         responses={
             200: ReferralPage,
+            400: error(
+                "`invalid`: `page_size` is not a whole number from 1 to 1000.", VALIDATION_ERROR
+            ),
             401: UNAUTHORIZED,
             404: error("`not_found`: the cursor is not valid."),
             503: UNAVAILABLE,

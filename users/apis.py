@@ -2,6 +2,7 @@
 
 import re
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
@@ -108,8 +109,23 @@ class VerifyCodeOutput(TokenPairOutput):
         ref_name = "VerifyCodeOutput"
 
 
+class TokenField(StrictCharField):
+    """A JWT as sent: any non-empty string is a token to check, and a malformed one is 401.
+
+    Whitespace and null characters never occur in a real JWT, so they make a token that
+    fails to decode (as the schema's plain string promises), not invalid input.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class RefreshInput(serializers.Serializer):
-    refresh = StrictCharField(max_length=TOKEN_MAX_LENGTH)
+    refresh = TokenField(max_length=TOKEN_MAX_LENGTH)
 
     class Meta:
         ref_name = "RefreshInput"

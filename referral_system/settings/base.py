@@ -141,7 +141,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": RENDERERS,
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["referral_system.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "referral_system.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -194,6 +194,8 @@ SMSAERO_SIGN = env.str("SMSAERO_SIGN", default="SMS Aero")
 SMSAERO_TEST_MODE = env.bool("SMSAERO_TEST_MODE", default=False)
 SMSAERO_URL_GATE = env.str("SMSAERO_URL_GATE", default="")
 SMSAERO_TIMEOUT = env.int("SMSAERO_TIMEOUT", default=10)
+# Only for users.sms.file.FileBackend (tests and development): where sent messages go.
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)

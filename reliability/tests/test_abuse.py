@@ -1,0 +1,199 @@
+"""Abuse: code guessing, SMS pumping, account enumeration, referral fraud, over HTTP."""
+
+import os
+import random
+import time
+from collections import Counter
+
+from reliability.harness import (
+    HIGH_LIMITS,
+    consistency,
+    get,
+    login,
+    parallel,
+    phones,
+    post,
+    random_ip,
+    requires_services,
+    together,
+    with_invite_code,
+)
+
+pytestmark = requires_services
+
+SEND = "/api/auth/send-code/"
+VERIFY = "/api/auth/verify-code/"
+INVITE = "/api/profile/invite/"
+TRIALS = int(os.environ.get("RELIABILITY_TRIALS", "100"))
+
+
+def _wrong(code: str) -> str:
+    while True:
+        guess = f"{random.randrange(10**6):06d}"
+        if guess != code:
+            return guess
+
+
+def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
+    # TRUSTED_PROXY_COUNT=1: every forged X-Forwarded-For counts as a new client address,
+    # so the per-IP limit is no help and only the per-code and per-phone caps stand.
+    grp = group_factory(TRUSTED_PROXY_COUNT="1", AUTH_CODE_RESEND_INTERVAL="1")
+    server = grp.add(workers=2, threads=8)
+
+    def guess(phone: str, code: str) -> tuple[int, dict]:
+        r = post(
+            server.url,
+            VERIFY,
+            {"phone_number": phone, "auth_code": code},
+            headers={"X-Forwarded-For": random_ip()},
+        )
+        return r.status_code, r.json()
+
+    # One code survives five wrong checks at most, however parallel they are.
+    first = phones.take()
+    assert post(server.url, SEND, {"phone_number": first}).status_code == 200
+    right = grp.inbox.last_code(first)
+    burst = together([lambda: guess(first, _wrong(right)) for _ in range(6)])
+    assert sorted(body["attempts_left"] for _, body in burst) == [0, 0, 1, 2, 3, 4]
+    dead = guess(first, right)
+    assert dead[0] == 400
+    assert dead[1]["code"] == "invalid_code"
+
+    # 1,000 wrong codes for one phone from 100 threads: 20 failures, then 429.
+    phone = phones.take()
+    assert post(server.url, SEND, {"phone_number": phone}).status_code == 200
+    right = grp.inbox.last_code(phone)
+    results = parallel(lambda _: guess(phone, _wrong(right)), list(range(1000)), 100)
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {400: 20, 429: 980}, statuses
+
+    # The cap holds against the right code too, even a fresh one.
+    time.sleep(1.1)
+    assert post(server.url, SEND, {"phone_number": phone}).status_code == 200
+    refused = guess(phone, grp.inbox.last_code(phone))
+    assert refused[0] == 429
+    assert "access" not in refused[1]
+    left = [body["attempts_left"] for _, body in burst]
+    figure(
+        "code guessing",
+        f"6 parallel wrong checks on one code: attempts_left {sorted(left)}, "
+        f"right code then 400; 1000 wrong codes/100 threads/random XFF: "
+        f"{statuses[400]} x 400 and {statuses[429]} x 429; right fresh code after the cap: 429",
+    )
+
+
+def test_sms_pumping_sends_nothing_abroad_and_one_per_phone(group_factory, figure):
+    grp = group_factory(TRUSTED_PROXY_COUNT="1")
+    server = grp.add(workers=2, threads=8)
+
+    def send(phone: str) -> tuple[int, str]:
+        r = post(
+            server.url, SEND, {"phone_number": phone}, headers={"X-Forwarded-For": random_ip()}
+        )
+        return r.status_code, r.json()["code"] if r.status_code != 200 else "sent"
+
+    # Consecutive UK mobile numbers: valid numbers of a region we do not serve.
+    abroad = parallel(send, [f"+447400{n:06d}" for n in range(1000)], 50)
+    assert Counter(abroad) == {(400, "phone_region_not_allowed"): 1000}
+    assert grp.inbox.count() == 0
+
+    phone = phones.take()
+    started = time.monotonic()
+    burst = parallel(send, [phone] * 100, 100)
+    seconds = time.monotonic() - started
+    assert seconds < 60
+    assert Counter(burst) == {(200, "sent"): 1, (429, "too_many_requests"): 99}
+    assert grp.inbox.count() == 1
+    figure(
+        "SMS pumping",
+        f"1000 send-codes to consecutive +44 numbers: 1000 x 400, 0 SMS; "
+        f"100 send-codes to one phone in {seconds:.1f}s: 1 x 200, 99 x 429, 1 SMS",
+    )
+
+
+def _shape(response) -> tuple[int, list[str], dict[str, str]]:
+    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "date"}
+    return response.status_code, sorted(response.json()), headers
+
+
+def test_send_code_does_not_tell_registered_from_unregistered(group_factory, figure):
+    grp = group_factory(**HIGH_LIMITS)
+    server = grp.add()
+    registered = login(grp, server.url).phone
+    unregistered = phones.take()
+    time.sleep(1.1)  # past the resend interval of the login
+
+    first = [post(server.url, SEND, {"phone_number": p}) for p in (registered, unregistered)]
+    again = [post(server.url, SEND, {"phone_number": p}) for p in (registered, unregistered)]
+    wrong = [
+        post(server.url, VERIFY, {"phone_number": p, "auth_code": _wrong(grp.inbox.last_code(p))})
+        for p in (registered, unregistered)
+    ]
+    assert _shape(first[0]) == _shape(first[1])
+    assert first[0].status_code == 200
+    assert [r.status_code for r in again] == [429, 429]
+    assert _shape(again[0])[:2] == _shape(again[1])[:2]
+    assert sorted(_shape(again[0])[2]) == sorted(_shape(again[1])[2])
+    assert wrong[0].status_code == wrong[1].status_code == 400
+    assert wrong[0].json() == wrong[1].json()
+    figure(
+        "enumeration",
+        "send-code registered vs new: same 200, body keys and headers (but Date); "
+        "resend: same 429 shape; wrong code: identical 400 bodies",
+    )
+
+
+def _accounts(grp, base: str, n: int) -> list:
+    return parallel(lambda _: with_invite_code(base, login(grp, base)), list(range(n)), 16)
+
+
+def _activate(base: str, account, code: str):
+    return lambda: post(base, INVITE, {"invite_code": code}, account.access)
+
+
+def test_referral_fraud_races_and_loops_over_http(group_factory, figure, live_db):
+    grp = group_factory(**HIGH_LIMITS)
+    base = grp.add(workers=2, threads=8).url
+
+    inviters = _accounts(grp, base, 50)
+    many = []
+    for user in _accounts(grp, base, TRIALS):
+        results = together([_activate(base, user, i.invite_code) for i in inviters])
+        statuses = Counter(r.status_code for r in results)
+        assert statuses[200] == 1, statuses
+        assert set(statuses) <= {200, 409, 429}, statuses
+        winner = next(i for i, r in zip(inviters, results, strict=True) if r.status_code == 200)
+        profile = get(base, "/api/profile/", user.access).json()
+        assert profile["activated_invite_code"] == winner.invite_code
+        many.append(statuses)
+
+    pairs = _accounts(grp, base, 2 * TRIALS)
+    for a, b in zip(pairs[::2], pairs[1::2], strict=True):
+        results = together([_activate(base, a, b.invite_code), _activate(base, b, a.invite_code)])
+        outcome = sorted((r.status_code, r.json().get("code")) for r in results)
+        assert [s for s, _ in outcome] == [200, 409], outcome
+        assert outcome[1][1] == "invite_cycle"
+
+    triples = _accounts(grp, base, 3 * TRIALS)
+    for a, b, c in zip(triples[::3], triples[1::3], triples[2::3], strict=True):
+        results = together(
+            [
+                _activate(base, a, b.invite_code),
+                _activate(base, b, c.invite_code),
+                _activate(base, c, a.invite_code),
+            ]
+        )
+        outcome = sorted((r.status_code, r.json().get("code")) for r in results)
+        assert [s for s, _ in outcome] == [200, 200, 409], outcome
+        assert outcome[2][1] == "invite_cycle"
+
+    broken = consistency(live_db)
+    assert broken == {k: 0 for k in broken}, broken
+    counts = sum(many, Counter())
+    figure(
+        "referral fraud over HTTP",
+        f"{TRIALS} trials x 50 concurrent activations by one user: exactly one 200 each "
+        f"({counts[409]} x 409, {counts[429]} x 429 in all); {TRIALS} A<->B races: one 200 + "
+        f"one invite_cycle each; {TRIALS} three-way loops: two 200 + one invite_cycle each; "
+        "0 cycles, 0 count mismatches in the database",
+    )
