@@ -9,7 +9,7 @@ ENDPOINTS = {
     "/api/auth/logout/": ("post", {"204", "400", "401", "503"}),
     "/api/profile/": ("get", {"200", "401", "503"}),
     "/api/profile/invite/": ("post", {"200", "400", "401", "404", "409", "429", "503"}),
-    "/api/profile/referrals/": ("get", {"200", "401", "404", "503"}),
+    "/api/profile/referrals/": ("get", {"200", "400", "401", "404", "503"}),
 }
 
 
