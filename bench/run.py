@@ -414,6 +414,7 @@ class Fixture:
     deep_path: str
     activate_file: Path
     queries: dict[str, float]
+    cpu_ms: dict[str, float]
 
 
 def prepare(args: argparse.Namespace, layout: Layout, workdir: Path) -> Fixture:
@@ -490,6 +491,22 @@ def prepare(args: argparse.Namespace, layout: Layout, workdir: Path) -> Fixture:
     expected_first = referral_list(user=popular)[depth].phone_number
     if first != expected_first:
         raise SystemExit(f"bench: the deep page starts at {first}, not {expected_first}")
+    # CPU per request in this process, best of 3 x 100: less swayed by background load than
+    # req/s, it shows what each read costs beside the floor without any server around it.
+    cpu_ms: dict[str, float] = {}
+    for name, path, extra in (
+        ("floor", floor_path, {}),
+        ("profile", "/api/profile/", auth),
+        ("profile_100k", "/api/profile/", big),
+        ("referrals_deep", deep_path, big),
+    ):
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            for _ in range(100):
+                client.get(path, **extra)
+            best = min(best, (time.process_time() - started) / 100 * 1000)
+        cpu_ms[name] = round(best, 3)
     send = {"phone_number": f"+7{QUERY_PHONE_BASE + 1}"}
     queries["send_code"], _ = counted(
         "send_code",
@@ -539,6 +556,7 @@ def prepare(args: argparse.Namespace, layout: Layout, workdir: Path) -> Fixture:
         deep_path=deep_path,
         activate_file=activate_file,
         queries=queries,
+        cpu_ms=cpu_ms,
     )
 
 
@@ -685,14 +703,18 @@ def row(name: str, r: Result, floor_rps: float) -> dict[str, Any]:
 
 
 def table(rows: dict[str, dict[str, Any]]) -> str:
-    head = f"{'scenario':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'queries':>9}"
-    lines = [head + f"{'x floor':>9}", "-" * len(head + "123456789")]
+    head = (
+        f"{'scenario':<16}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'queries':>9}"
+        f"{'x floor':>9}{'cpu ms':>9}"
+    )
+    lines = [head, "-" * len(head)]
     for name, r in rows.items():
         ratio = "" if r.get("ratio_to_floor") is None else f"{r['ratio_to_floor']:.2f}"
         queries = "" if r.get("queries_per_request") is None else f"{r['queries_per_request']:g}"
+        cpu = f"{r['cpu_ms_in_process']:.2f}" if "cpu_ms_in_process" in r else ""
         lines.append(
             f"{name:<16}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-            f"{r['non_2xx']:>9}{queries:>9}{ratio:>9}"
+            f"{r['non_2xx']:>9}{queries:>9}{ratio:>9}{cpu:>9}"
         )
     return "\n".join(lines)
 
@@ -762,6 +784,8 @@ def main() -> int:
 
     for name, result in results.items():
         result.queries = fixture.queries[name]
+        if name in fixture.cpu_ms:
+            result.extra["cpu_ms_in_process"] = fixture.cpu_ms[name]
     floor_rps = results["floor"].rps
     rows = {name: row(name, results[name], floor_rps) for name in SCENARIOS}
     server_rows = {name: row(name, r, floor_rps) for name, r in compared.items()}
