@@ -737,6 +737,7 @@ def targets(rows: dict[str, dict[str, Any]], all_rows: list[dict[str, Any]]) -> 
 def main() -> int:
     args = parse_args()
     os.chdir(ROOT)
+    (BENCH / "results").mkdir(exist_ok=True)
     require_wrk()
     app_env = app_environment(args)
     os.environ.update(app_env)
