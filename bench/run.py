@@ -687,7 +687,7 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def row(name: str, r: Result, floor_rps: float) -> dict[str, Any]:
+def row(r: Result, floor_rps: float) -> dict[str, Any]:
     return {
         "rps": round(r.rps, 1),
         "p50_ms": round(r.p50_ms, 2),
@@ -788,8 +788,8 @@ def main() -> int:
         if name in fixture.cpu_ms:
             result.extra["cpu_ms_in_process"] = fixture.cpu_ms[name]
     floor_rps = results["floor"].rps
-    rows = {name: row(name, results[name], floor_rps) for name in SCENARIOS}
-    server_rows = {name: row(name, r, floor_rps) for name, r in compared.items()}
+    rows = {name: row(results[name], floor_rps) for name in SCENARIOS}
+    server_rows = {name: row(r, floor_rps) for name, r in compared.items()}
     for name, r in [*results.items(), *(("server " + n, r) for n, r in compared.items())]:
         if name == "floor" and fixture.floor_status == 404:  # the fallback floor: 404 by design
             if r.s5xx or r.non_2xx != r.requests or r.extra.get("s4xx") != r.requests:
