@@ -53,6 +53,10 @@ DEFAULT_SERVER = "gunicorn-gthread"
 FLOOR_FALLBACK = "/api/bench-floor/"  # unrouted: answered by handler404, through all middleware
 
 
+# Python threads per worker process: granian warns above 2 x cores + 1 (5 here).
+THREADS = 4
+
+
 def servers(port: int) -> dict[str, list[str]]:
     """The WSGI servers compared, each sized for this 2-core machine."""
     app = "referral_system.wsgi:application"
@@ -67,7 +71,7 @@ def servers(port: int) -> dict[str, list[str]]:
             "--workers",
             "2",
             "--threads",
-            "8",
+            str(THREADS),
         ],
         "granian": [
             str(BIN / "granian"),
@@ -80,7 +84,7 @@ def servers(port: int) -> dict[str, list[str]]:
             "--workers",
             "2",
             "--blocking-threads",
-            "8",
+            str(THREADS),
             "--no-ws",
             app,
         ],
