@@ -473,9 +473,11 @@ def prepare(args: argparse.Namespace, layout: Layout, workdir: Path) -> Fixture:
         return len(ctx.captured_queries), response
 
     client.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {token(profile_id)}")  # warm up
-    floor_path, floor_status = "/healthz", 200
-    if client.get(floor_path).status_code != 200:
-        floor_path, floor_status = FLOOR_FALLBACK, 404
+    floor_path, floor_status = FLOOR_FALLBACK, 404
+    for candidate in ("/healthz", "/healthz/"):
+        if client.get(candidate).status_code == 200:
+            floor_path, floor_status = candidate, 200
+            break
     queries: dict[str, float] = {}
     queries["floor"], _ = counted("floor", floor_status, lambda: client.get(floor_path))
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token(profile_id)}"}
