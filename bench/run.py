@@ -61,7 +61,8 @@ def servers(port: int) -> dict[str, list[str]]:
     """The WSGI servers compared, each sized for this 2-core machine."""
     app = "referral_system.wsgi:application"
     bind = f"127.0.0.1:{port}"
-    gunicorn = [str(BIN / "gunicorn"), app, "--bind", bind, "--no-control-socket"]
+    gunicorn = [str(BIN / "gunicorn"), app, "--config", "python:bench.gunicorn_conf"]
+    gunicorn += ["--bind", bind, "--no-control-socket"]
     return {
         "gunicorn-sync": [*gunicorn, "--worker-class", "sync", "--workers", "5"],
         "gunicorn-gthread": [
