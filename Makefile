@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install migrate test lint typecheck check lock clean
+.PHONY: run install migrate test lint typecheck check lock clean bench bench-ci
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ typecheck: install
 	$(BIN)/mypy .
 
 check: lint typecheck test
+
+bench: install  ## the benchmark at full scale; needs PostgreSQL, Redis and wrk (bench/README.md)
+	$(BIN)/python -m bench.run
+
+bench-ci: install  ## the same on small data, a few seconds per scenario; fails on any 5xx
+	$(BIN)/python -m bench.run --ci
 
 lock:  ## re-pin requirements*.lock from pyproject.toml (needs uv in the venv or on PATH)
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 -q --no-header

@@ -4,6 +4,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_yasg import openapi
@@ -125,9 +126,14 @@ class InviteInput(serializers.Serializer):
         ref_name = "InviteInput"
 
 
+def referral_rows(user: User) -> QuerySet[User, Any]:
+    """The referral list as plain rows: a page of 100 builds no model instances."""
+    return referral_list(user=user).values("phone_number", "invited_at")
+
+
 def profile_body(request: Request, user: User) -> dict[str, Any]:
     paginator = ProfileReferralCursor()
-    page = paginator.paginate_queryset(referral_list(user=user), request) or []
+    page = paginator.paginate_queryset(referral_rows(user), request) or []
     paginator.base_url = request.build_absolute_uri(reverse("profile-referrals"))
     return {
         "id": user.pk,
@@ -136,7 +142,7 @@ def profile_body(request: Request, user: User) -> dict[str, Any]:
         "activated_invite_code": user.invited_by.invite_code if user.invited_by else None,
         "date_joined": serializers.DateTimeField().to_representation(user.date_joined),
         "referrals_count": user.referrals_count,
-        "referrals": [r.phone_number for r in page],
+        "referrals": [r["phone_number"] for r in page],
         "referrals_next": paginator.get_next_link(),
     }
 
@@ -180,7 +186,7 @@ class ReferralsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = ReferralCursor()
-        page = paginator.paginate_queryset(referral_list(user=request.user), request, view=self)  # type: ignore[arg-type]
+        page = paginator.paginate_queryset(referral_rows(request.user), request, view=self)  # type: ignore[arg-type]
         return Response(
             {
                 "next": paginator.get_next_link(),

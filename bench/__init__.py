@@ -1,0 +1,1 @@
+"""The benchmark: seed PostgreSQL at scale, serve with production settings, drive with wrk."""
