@@ -24,8 +24,10 @@ from referral_system.api_docs import (
     error,
 )
 from referral_system.client_ip import client_ip
+from referral_system.errors import TokenNotValid
 from users.apis import StrictCharField
 from users.models import User
+from users.selectors import user_with_inviter_code
 
 from .invite_codes import INPUT_MAX_LENGTH
 from .selectors import referral_list
@@ -139,7 +141,7 @@ def profile_body(request: Request, user: User) -> dict[str, Any]:
         "id": user.pk,
         "phone_number": user.phone_number,
         "invite_code": user.invite_code,
-        "activated_invite_code": user.invited_by.invite_code if user.invited_by else None,
+        "activated_invite_code": user.inviter_code,  # type: ignore[attr-defined]
         "date_joined": serializers.DateTimeField().to_representation(user.date_joined),
         "referrals_count": user.referrals_count,
         "referrals": [r["phone_number"] for r in page],
@@ -227,5 +229,7 @@ class InviteActivateApi(APIView):
             raw_code=data.validated_data["invite_code"],
             client_ip=client_ip(request),
         )
-        user = User.objects.select_related("invited_by").get(pk=request.user.pk)  # type: ignore[misc]
+        user = user_with_inviter_code(user_id=request.user.pk)  # type: ignore[arg-type]
+        if user is None:  # deleted while activating
+            raise TokenNotValid()
         return Response(profile_body(request, user))

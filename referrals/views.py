@@ -14,7 +14,7 @@ from rest_framework.request import Request
 
 from referral_system.client_ip import client_ip
 from referral_system.errors import ApiError
-from users.models import User
+from users.selectors import user_with_inviter_code
 from users.views import error_text, first_error
 
 from .apis import InviteInput, ReferralCursor
@@ -32,12 +32,13 @@ class PageReferralCursor(ReferralCursor):
 
 
 def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-    user = User.objects.select_related("invited_by").get(pk=request.user.pk)  # type: ignore[misc]
+    user = user_with_inviter_code(user_id=request.user.pk)  # type: ignore[arg-type]
+    assert user is not None  # the session's user (login_required)
     paginator = PageReferralCursor()
     page = paginator.paginate_queryset(referral_list(user=user), Request(request)) or []
     context = {
         "profile": user,
-        "activated_code": user.invited_by.invite_code if user.invited_by else None,
+        "activated_code": user.inviter_code,  # type: ignore[attr-defined]
         "referrals": page,
         "next_url": paginator.get_next_link(),
         "previous_url": paginator.get_previous_link(),
