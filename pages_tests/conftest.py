@@ -1,25 +1,12 @@
 """Fixtures for the HTML pages, languages and browser tests."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
 from users.models import User
 from users.sms import locmem
-from users.store import get_store
-
-
-@pytest.fixture(autouse=True)
-def _clean_store_and_outbox() -> Iterator[None]:
-    get_store().clear()
-    locmem.outbox.clear()
-    locmem.fail_sends = False
-    yield
-    get_store().clear()
-    locmem.outbox.clear()
-    locmem.fail_sends = False
 
 
 def last_code(phone: str) -> str:
