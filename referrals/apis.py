@@ -4,16 +4,13 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
-from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from referral_system.api_docs import (
@@ -30,53 +27,33 @@ from users.models import User
 from users.selectors import user_with_inviter_code
 
 from .invite_codes import INPUT_MAX_LENGTH
-from .selectors import referral_list
+from .selectors import referral_page
 from .services import invite_code_activate
 
 _PAGE_SIZE = re.compile(r"^[0-9]{1,4}$", re.ASCII)
 
 
-class ReferralCursor(CursorPagination):
-    """Keyset pages over the referral index: constant cost however deep the page."""
-
-    ordering = ("-invited_at", "-id")
-    page_size = settings.REFERRALS_PAGE_SIZE
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-    def get_page_size(self, request: Request) -> int:
-        """The asked page size; anything but one whole number from 1 to 1000 is refused."""
-        if not self.page_size_query_param:
-            return self.page_size
-        values = request.query_params.getlist(self.page_size_query_param)
-        if not values:
-            return self.page_size
-        if len(values) > 1 or not _PAGE_SIZE.match(values[0]):
-            raise serializers.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
-            )
-        size = int(values[0])
-        if not 1 <= size <= self.max_page_size:
-            raise serializers.ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
-            )
-        return size
-
-    def decode_cursor(self, request: Request) -> Cursor | None:
-        """DRF's cursor, refused as invalid (404) unless its position is a real timestamp."""
-        cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            try:
-                valid = parse_datetime(str(cursor.position)) is not None
-            except ValueError:
-                valid = False
-            if not valid:
-                raise NotFound(self.invalid_cursor_message)
-        return cursor
+MAX_PAGE_SIZE = 1000
+_PAGE_SIZE_ERROR = f"A whole number from 1 to {MAX_PAGE_SIZE}."
 
 
-class ProfileReferralCursor(ReferralCursor):
-    page_size_query_param = None  # type: ignore[assignment]  # the profile always shows the first page
+def page_size_of(request: Request) -> int:
+    """The asked page size; anything but one whole number from 1 to 1000 is refused."""
+    values = request.query_params.getlist("page_size")
+    if not values:
+        return settings.REFERRALS_PAGE_SIZE
+    if (
+        len(values) > 1
+        or not _PAGE_SIZE.match(values[0])
+        or not 1 <= int(values[0]) <= MAX_PAGE_SIZE
+    ):
+        raise serializers.ValidationError({"page_size": [_PAGE_SIZE_ERROR]})
+    return int(values[0])
+
+
+def cursor_link(url: str, cursor: str | None) -> str | None:
+    """``url`` pointing at ``cursor`` (other query parameters kept), or None without one."""
+    return replace_query_param(url, "cursor", cursor) if cursor else None
 
 
 class ProfileOutput(serializers.Serializer):
@@ -128,15 +105,9 @@ class InviteInput(serializers.Serializer):
         ref_name = "InviteInput"
 
 
-def referral_rows(user: User) -> QuerySet[User, Any]:
-    """The referral list as plain rows: a page of 100 builds no model instances."""
-    return referral_list(user=user).values("phone_number", "invited_at")
-
-
 def profile_body(request: Request, user: User) -> dict[str, Any]:
-    paginator = ProfileReferralCursor()
-    page = paginator.paginate_queryset(referral_rows(user), request) or []
-    paginator.base_url = request.build_absolute_uri(reverse("profile-referrals"))
+    page = referral_page(user_id=user.pk, size=settings.REFERRALS_PAGE_SIZE)
+    referrals_url = request.build_absolute_uri(reverse("profile-referrals"))
     return {
         "id": user.pk,
         "phone_number": user.phone_number,
@@ -144,8 +115,8 @@ def profile_body(request: Request, user: User) -> dict[str, Any]:
         "activated_invite_code": user.inviter_code,  # type: ignore[attr-defined]
         "date_joined": serializers.DateTimeField().to_representation(user.date_joined),
         "referrals_count": user.referrals_count,
-        "referrals": [r["phone_number"] for r in page],
-        "referrals_next": paginator.get_next_link(),
+        "referrals": [r.phone_number for r in page.results],
+        "referrals_next": cursor_link(referrals_url, page.next_cursor),
     }
 
 
@@ -187,13 +158,17 @@ class ReferralsApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        paginator = ReferralCursor()
-        page = paginator.paginate_queryset(referral_rows(request.user), request, view=self)  # type: ignore[arg-type]
+        page = referral_page(
+            user_id=request.user.pk,  # type: ignore[arg-type]
+            size=page_size_of(request),
+            cursor=request.query_params.get("cursor"),
+        )
+        url = request.build_absolute_uri()
         return Response(
             {
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-                "results": ReferralItem(page, many=True).data,
+                "next": cursor_link(url, page.next_cursor),
+                "previous": cursor_link(url, page.previous_cursor),
+                "results": ReferralItem(page.results, many=True).data,
             }
         )
 

@@ -1,14 +1,106 @@
-"""Reads about referrals: the list of people who activated a user's code."""
+"""Reads about referrals: who activated a user's code, in keyset pages.
 
-from django.db.models import QuerySet
+One page is one range read of ``user_referrals_idx`` (inviter, activation time, id; covering
+the phone number on PostgreSQL), however deep it is: the cursor is the position of the last
+row seen, never an offset. Written as one plain statement so a page costs no ORM compilation.
+"""
 
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from referral_system.errors import ApiError
 from users.models import User
 
 
-def referral_list(*, user: User) -> QuerySet[User]:
-    """Who activated ``user``'s code, newest first, served by user_referrals_idx."""
-    return (
-        User.objects.filter(invited_by_id=user.pk)
-        .order_by("-invited_at", "-id")
-        .only("id", "phone_number", "invited_at")
+class InvalidCursor(ApiError):
+    status_code = 404
+    code = "not_found"
+    default_detail = _("Invalid cursor.")
+
+
+@dataclass(frozen=True)
+class Referral:
+    phone_number: str
+    invited_at: datetime
+    id: int
+
+
+@dataclass(frozen=True)
+class ReferralPage:
+    results: list[Referral]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+# "a": rows after (older than) the position; "b": rows before (newer than) it.
+_AFTER, _BEFORE = "a", "b"
+_SQL = """
+SELECT phone_number, invited_at, id FROM {table}
+WHERE invited_by_id = %s {bound}
+ORDER BY invited_at {order}, id {order}
+LIMIT %s
+"""
+
+
+def _encode(direction: str, row: Referral) -> str:
+    raw = f"{direction}|{row.invited_at.isoformat()}|{row.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[str, datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        direction, moment, row_id = raw.split("|")
+        position = datetime.fromisoformat(moment)
+        if direction not in (_AFTER, _BEFORE) or position.tzinfo is None:
+            raise ValueError(direction)
+        return direction, position, int(row_id)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise InvalidCursor() from None
+
+
+def referral_page_query(*, user_id: int, size: int, cursor: str | None) -> tuple[str, list[Any]]:
+    """The statement and parameters of one page (``size`` + 1 rows, to know if more follow)."""
+    params: list[Any] = [user_id]
+    bound, order = "", "DESC"
+    if cursor:
+        direction, position, row_id = _decode(cursor)
+        bound = (
+            "AND (invited_at, id) < (%s, %s)"
+            if direction == _AFTER
+            else "AND (invited_at, id) > (%s, %s)"
+        )
+        order = "DESC" if direction == _AFTER else "ASC"
+        params += [connection.ops.adapt_datetimefield_value(position), row_id]
+    sql = _SQL.format(table=User._meta.db_table, bound=bound, order=order)
+    return sql, [*params, size + 1]
+
+
+def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> ReferralPage:
+    """One page of who activated ``user_id``'s code, newest first, with cursors around it."""
+    sql, params = referral_page_query(user_id=user_id, size=size, cursor=cursor)
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        rows = [
+            Referral(phone, at if at.tzinfo else at.replace(tzinfo=UTC), row_id)
+            for phone, at, row_id in db.fetchall()
+        ]
+    backwards = bool(cursor) and _decode(cursor)[0] == _BEFORE  # type: ignore[arg-type]
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        has_newer, has_older = more, True
+    else:
+        has_newer, has_older = bool(cursor), more
+    return ReferralPage(
+        results=rows,
+        next_cursor=_encode(_AFTER, rows[-1]) if rows and has_older else None,
+        previous_cursor=_encode(_BEFORE, rows[0]) if rows and has_newer else None,
     )

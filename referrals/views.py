@@ -9,39 +9,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import NotFound
-from rest_framework.request import Request
 
 from referral_system.client_ip import client_ip
 from referral_system.errors import ApiError
 from users.selectors import user_with_inviter_code
 from users.views import error_text, first_error
 
-from .apis import InviteInput, ReferralCursor
-from .selectors import referral_list
+from .apis import InviteInput, cursor_link
+from .selectors import InvalidCursor, referral_page
 from .services import invite_code_activate
-
-
-class PageReferralCursor(ReferralCursor):
-    """The API's cursor over the same selector; the page size is read at request time."""
-
-    page_size_query_param = None  # type: ignore[assignment]
-
-    def get_page_size(self, request: Request) -> int:
-        return settings.REFERRALS_PAGE_SIZE
 
 
 def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
     user = user_with_inviter_code(user_id=request.user.pk)  # type: ignore[arg-type]
     assert user is not None  # the session's user (login_required)
-    paginator = PageReferralCursor()
-    page = paginator.paginate_queryset(referral_list(user=user), Request(request)) or []
+    page = referral_page(
+        user_id=user.pk, size=settings.REFERRALS_PAGE_SIZE, cursor=request.GET.get("cursor")
+    )
+    url = request.build_absolute_uri()
     context = {
         "profile": user,
         "activated_code": user.inviter_code,  # type: ignore[attr-defined]
-        "referrals": page,
-        "next_url": paginator.get_next_link(),
-        "previous_url": paginator.get_previous_link(),
+        "referrals": page.results,
+        "next_url": cursor_link(url, page.next_cursor),
+        "previous_url": cursor_link(url, page.previous_cursor),
         **extra,
     }
     return render(request, "referrals/profile.html", context, status=status)
@@ -53,7 +44,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's page: phone, codes and referrals."""
     try:
         return _profile(request)
-    except NotFound:  # a cursor that was edited by hand
+    except InvalidCursor:  # a cursor that was edited by hand
         messages.error(request, _("That page of the list does not exist. Here is the first one."))
         return redirect("page-profile")
 
