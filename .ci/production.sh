@@ -164,14 +164,18 @@ REASON=$(grep -o 'ImproperlyConfigured: SMSAERO_\* settings are invalid[^"\\]*' 
 test -n "$REASON"
 echo "gunicorn refused to start (worker failed to boot): $REASON"
 
+wait_healthy() {  # wait_healthy PID LOG: until /healthz answers; the log if the server died
+  for _ in $(seq 60); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && return 0
+    kill -0 "$1" || { cat "$2"; exit 1; }
+    sleep 0.5
+  done
+}
+
 log "gunicorn serving"
 "$SCRATCH/venv/bin/gunicorn" --config gunicorn.conf.py >"$SCRATCH/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
-for _ in $(seq 60); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-  kill -0 "$GUNICORN_PID" || { cat "$SCRATCH/gunicorn.log"; exit 1; }
-  sleep 0.5
-done
+wait_healthy "$GUNICORN_PID" "$SCRATCH/gunicorn.log"
 URL="http://127.0.0.1:$PORT"
 expect() {  # expect STATUS PATH [curl args...]: prints the body, fails on another status
   local want=$1 path=$2; shift 2
@@ -218,11 +222,7 @@ echo "CMD: $CMD_ARGS"
 env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$SCRATCH/venv/bin:$PATH" \
   $CMD_ARGS >"$SCRATCH/granian.log" 2>&1 &
 GRANIAN_PID=$!
-for _ in $(seq 60); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-  kill -0 "$GRANIAN_PID" || { cat "$SCRATCH/granian.log"; exit 1; }
-  sleep 0.5
-done
+wait_healthy "$GRANIAN_PID" "$SCRATCH/granian.log"
 expect 200 /healthz
 expect 200 /readyz
 grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
