@@ -55,6 +55,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=Q(referrals_count__gte=0), name="user_referrals_count_gte_0"
             ),
+            # What users.phone and referrals.invite_codes produce, held by the database too:
+            # an import or a raw write cannot store another spelling of a number or a code.
+            models.CheckConstraint(
+                condition=Q(phone_number__regex=r"^\+[1-9][0-9]{1,14}$"), name="user_phone_e164"
+            ),
+            models.CheckConstraint(
+                condition=Q(invite_code__regex=r"^[0-9A-HJKMNP-TV-Z]{6}$"),
+                name="user_invite_code_crockford",
+            ),
         ]
         indexes = [
             # The referral list, newest first, read straight from the index.

@@ -119,3 +119,13 @@ def test_the_database_holds_the_invariants(user, inviter) -> None:
         User.objects.filter(pk=user.pk).update(invited_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(phone_number="+79990000555", invite_code=inviter.invite_code)
+    for phone, code in [
+        ("89990000556", "ABC123"),  # not E.164
+        ("+7 999 000-05-57", "ABC124"),
+        ("+79990000558", "abc125"),  # not canonical
+        ("+79990000559", "ABCU26"),  # U is not in the alphabet
+        ("+79990000560", "ABC12"),  # too short
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            User.objects.create(phone_number=phone, invite_code=code)
+    User.objects.create(phone_number="+79990000561", invite_code="0Z9HJK")  # a valid pair
