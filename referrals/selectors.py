@@ -79,28 +79,29 @@ def cursor_after(row: Referral) -> str:
 
 def referral_page_query(*, user_id: int, size: int, cursor: str | None) -> tuple[str, list[Any]]:
     """The statement and parameters of one page (``size`` + 1 rows, to know if more follow)."""
+    sql, params, _backwards = _page_query(user_id, size, cursor)
+    return sql, params
+
+
+def _page_query(user_id: int, size: int, cursor: str | None) -> tuple[str, list[Any], bool]:
     params: list[Any] = [user_id]
-    bound, order = "", "DESC"
+    bound, order, backwards = "", "DESC", False
     if cursor:
         direction, position, row_id = _decode(cursor)
-        bound = (
-            "AND (invited_at, id) < (%s, %s)"
-            if direction == _AFTER
-            else "AND (invited_at, id) > (%s, %s)"
-        )
-        order = "DESC" if direction == _AFTER else "ASC"
+        backwards = direction == _BEFORE
+        bound = f"AND (invited_at, id) {'>' if backwards else '<'} (%s, %s)"
+        order = "ASC" if backwards else "DESC"
         params += [connection.ops.adapt_datetimefield_value(position), row_id]
     sql = _SQL.format(table=User._meta.db_table, bound=bound, order=order)
-    return sql, [*params, size + 1]
+    return sql, [*params, size + 1], backwards
 
 
 def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> ReferralPage:
     """One page of who activated ``user_id``'s code, newest first, with cursors around it."""
-    sql, params = referral_page_query(user_id=user_id, size=size, cursor=cursor)
+    sql, params, backwards = _page_query(user_id, size, cursor)
     with connection.cursor() as db:
         db.execute(sql, params)
         rows = [Referral(phone, _moment(at), row_id) for phone, at, row_id in db.fetchall()]
-    backwards = bool(cursor) and _decode(cursor)[0] == _BEFORE  # type: ignore[arg-type]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
