@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from .errors import ApiError, ServiceUnavailable, TooManyRequests
 
@@ -18,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 # Field-level codes that are specific enough to become the response's top-level code.
 DOMAIN_FIELD_CODES = {"invalid_phone", "phone_region_not_allowed"}
+WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 def error_body(detail: Any, code: str, **extra: Any) -> dict[str, Any]:
@@ -73,6 +73,8 @@ def api_error_response(exc: ApiError) -> Response:
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         headers["Retry-After"] = str(retry_after)
+    if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
     return Response(
         error_body(exc.detail, exc.code, **exc.extra), status=exc.status_code, headers=headers
     )
@@ -88,12 +90,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DatabaseError):
         logger.exception("database error")
         return api_error_response(ServiceUnavailable())
-    if isinstance(exc, InvalidToken | TokenError):
-        return Response(
-            error_body(_("The token is invalid, expired or revoked."), "token_not_valid"),
-            status=status.HTTP_401_UNAUTHORIZED,
-            headers={"WWW-Authenticate": 'Bearer realm="api"'},
-        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -108,7 +104,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = exc.detail if isinstance(exc.detail, str) else _first_message(exc.detail)
         headers = {}
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+            headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         return Response(error_body(detail, code), status=exc.status_code, headers=headers)
     return None
 

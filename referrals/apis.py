@@ -1,13 +1,15 @@
 """Profile and invite-code API."""
 
+import json
 import re
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -23,11 +25,10 @@ from referral_system.api_docs import (
 from referral_system.client_ip import client_ip
 from referral_system.errors import TokenNotValid
 from users.apis import StrictCharField
-from users.models import User
-from users.selectors import user_with_inviter_code
+from users.authentication import access_token_user_id, bearer_token
 
 from .invite_codes import INPUT_MAX_LENGTH
-from .selectors import referral_page
+from .selectors import Profile, profile_read, referral_page
 from .services import invite_code_activate
 
 _PAGE_SIZE = re.compile(r"^[0-9]{1,4}$", re.ASCII)
@@ -105,29 +106,83 @@ class InviteInput(serializers.Serializer):
         ref_name = "InviteInput"
 
 
-def profile_body(request: Request, user: User) -> dict[str, Any]:
-    page = referral_page(user_id=user.pk, size=settings.REFERRALS_PAGE_SIZE)
+_DATE_TIME = serializers.DateTimeField()
+
+
+def profile_body(request: HttpRequest, profile: Profile) -> dict[str, Any]:
     referrals_url = request.build_absolute_uri(reverse("profile-referrals"))
     return {
-        "id": user.pk,
-        "phone_number": user.phone_number,
-        "invite_code": user.invite_code,
-        "activated_invite_code": user.inviter_code,  # type: ignore[attr-defined]
-        "date_joined": serializers.DateTimeField().to_representation(user.date_joined),
-        "referrals_count": user.referrals_count,
-        "referrals": [r.phone_number for r in page.results],
-        "referrals_next": cursor_link(referrals_url, page.next_cursor),
+        "id": profile.id,
+        "phone_number": profile.phone_number,
+        "invite_code": profile.invite_code,
+        "activated_invite_code": profile.activated_invite_code,
+        "date_joined": _DATE_TIME.to_representation(profile.date_joined),
+        "referrals_count": profile.referrals_count,
+        "referrals": profile.referrals,
+        "referrals_next": cursor_link(referrals_url, profile.next_cursor),
     }
 
 
+def profile_of(user_id: int) -> Profile:
+    profile = profile_read(user_id=user_id, size=settings.REFERRALS_PAGE_SIZE)
+    if profile is None:  # deleted since the request was authenticated
+        raise TokenNotValid()
+    return profile
+
+
+# Accept values for which DRF's negotiation (one renderer: compact JSON) can only pick JSON.
+_JSON_RANGES = frozenset({"*/*", "application/*", "application/json"})
+
+
+def _wants_plain_json(request: HttpRequest) -> bool:
+    accept = request.META.get("HTTP_ACCEPT")
+    if not accept:
+        return True
+    if ";" in accept:  # parameters (q=, indent=...): DRF's negotiation decides
+        return False
+    return any(media.strip() in _JSON_RANGES for media in accept.split(","))
+
+
+def profile_response(request: HttpRequest) -> HttpResponse | None:
+    """The profile of a valid token's active user, without DRF's request cycle; None when
+    anything is not plain (no or bad token, unknown or disabled user, other Accept), so the
+    full cycle answers it, errors included, exactly as before.
+
+    This is the most-read endpoint: one token check, one statement, one ``json.dumps``.
+    """
+    if not _wants_plain_json(request):
+        return None
+    try:
+        token = bearer_token(request)
+        if token is None:
+            return None
+        user_id = access_token_user_id(token)
+    except (TokenNotValid, exceptions.AuthenticationFailed):
+        return None
+    profile = profile_read(user_id=user_id, size=settings.REFERRALS_PAGE_SIZE)
+    if profile is None or not profile.is_active:
+        return None
+    body = json.dumps(profile_body(request, profile), ensure_ascii=False, separators=(",", ":"))
+    response = HttpResponse(body, content_type="application/json")
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    return response
+
+
 class ProfileApi(APIView):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "GET":
+            response = profile_response(request)
+            if response is not None:
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
     @swagger_auto_schema(
         operation_id="profile_read",
         operation_summary="The signed-in user's profile and first page of referrals",
         responses={200: ProfileOutput, 401: UNAUTHORIZED, 503: UNAVAILABLE},
     )
     def get(self, request: Request) -> Response:
-        return Response(profile_body(request, request.user))  # type: ignore[arg-type]
+        return Response(profile_body(request, profile_of(request.user.pk)))  # type: ignore[arg-type]
 
 
 class ReferralsApi(APIView):
@@ -204,7 +259,4 @@ class InviteActivateApi(APIView):
             raw_code=data.validated_data["invite_code"],
             client_ip=client_ip(request),
         )
-        user = user_with_inviter_code(user_id=request.user.pk)  # type: ignore[arg-type]
-        if user is None:  # deleted while activating
-            raise TokenNotValid()
-        return Response(profile_body(request, user))
+        return Response(profile_body(request, profile_of(request.user.pk)))  # type: ignore[arg-type]

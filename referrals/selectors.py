@@ -96,12 +96,16 @@ def _page_query(user_id: int, size: int, cursor: str | None) -> tuple[str, list[
     return sql, [*params, size + 1], backwards
 
 
+def _referral(phone: str, moment: str, row_id: int) -> Referral:
+    return Referral(phone, _moment(moment), row_id)
+
+
 def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> ReferralPage:
     """One page of who activated ``user_id``'s code, newest first, with cursors around it."""
     sql, params, backwards = _page_query(user_id, size, cursor)
     with connection.cursor() as db:
         db.execute(sql, params)
-        rows = [Referral(phone, _moment(at), row_id) for phone, at, row_id in db.fetchall()]
+        rows = [_referral(*row) for row in db.fetchall()]
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -113,4 +117,60 @@ def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> Refe
         results=rows,
         next_cursor=_encode(_AFTER, rows[-1]) if rows and has_older else None,
         previous_cursor=_encode(_BEFORE, rows[0]) if rows and has_newer else None,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: int
+    phone_number: str
+    invite_code: str
+    is_active: bool
+    referrals_count: int
+    date_joined: datetime
+    activated_invite_code: str | None
+    referrals: list[str]  # phone numbers, newest first
+    next_cursor: str | None
+
+
+# The user, their inviter's code and the first page of their referrals in ONE statement:
+# the user's row (part 0) followed by up to ``size`` + 1 referral rows (part 1), numbered
+# so the order does not rest on how the database runs a UNION.
+_PROFILE_SQL = """
+SELECT 0 AS part, 0 AS n, u.id, u.phone_number, u.invite_code, u.is_active, u.referrals_count,
+       CAST(u.date_joined AS TEXT) AS moment, inviter.invite_code AS inviter_code
+FROM {table} u LEFT JOIN {table} inviter ON inviter.id = u.invited_by_id
+WHERE u.id = %s
+UNION ALL
+SELECT 1, n, id, phone_number, NULL, NULL, NULL, moment, NULL FROM (
+    SELECT ROW_NUMBER() OVER (ORDER BY invited_at DESC, id DESC) AS n, id, phone_number,
+           CAST(invited_at AS TEXT) AS moment
+    FROM {table} WHERE invited_by_id = %s
+    ORDER BY invited_at DESC, id DESC
+    LIMIT %s
+) page
+ORDER BY part, n
+"""
+
+
+def profile_read(*, user_id: int, size: int) -> Profile | None:
+    """A user's profile with the first ``size`` referrals, newest first (one statement)."""
+    with connection.cursor() as db:
+        db.execute(_PROFILE_SQL.format(table=User._meta.db_table), [user_id, user_id, size + 1])
+        rows = db.fetchall()
+    if not rows or rows[0][0] != 0:
+        return None
+    _, _, _, phone, code, active, count, joined, inviter_code = rows[0]
+    page = rows[1 : size + 1]
+    last = page[-1] if len(rows) > size + 1 else None  # more follow: the cursor starts after it
+    return Profile(
+        id=user_id,
+        phone_number=phone,
+        invite_code=code,
+        is_active=bool(active),
+        referrals_count=count,
+        date_joined=_moment(joined),
+        activated_invite_code=inviter_code,
+        referrals=[row[3] for row in page],
+        next_cursor=cursor_after(_referral(last[3], last[7], last[2])) if last else None,
     )

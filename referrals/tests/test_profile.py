@@ -114,13 +114,57 @@ def test_profile_and_referrals_need_a_token(api) -> None:
 
 @pytest.mark.parametrize("referrals", [0, 1, 150])
 def test_queries_per_request_are_a_small_constant(
-    user, user_api, django_assert_max_num_queries, referrals
+    user, user_api, django_assert_num_queries, django_assert_max_num_queries, referrals
 ) -> None:
     give_referrals(user, referrals)
-    with django_assert_max_num_queries(2):  # the user (with inviter) + one page of referrals
+    with django_assert_num_queries(1):  # user, inviter's code and first page: one statement
         assert user_api.get("/api/profile/").status_code == 200
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(2):  # DRF's own cycle (Accept with q=): + the user
+        assert user_api.get("/api/profile/", HTTP_ACCEPT="application/json;q=1").status_code == 200
+    with django_assert_max_num_queries(2):  # the authenticated user + one page
         assert user_api.get("/api/profile/referrals/").status_code == 200
+
+
+@pytest.mark.parametrize("referrals", [0, 3, 100, 101, 250])
+def test_the_short_profile_read_answers_exactly_as_drf_does(
+    user, make_user, user_api, referrals
+) -> None:
+    """The usual request skips DRF's cycle; an Accept with parameters takes DRF's. Same bytes."""
+    give_referrals(user, referrals)
+    inviter = make_user("+79990000002")
+    User.objects.filter(pk=user.pk).update(invited_by=inviter, invited_at=timezone.now())
+    drf = user_api.get("/api/profile/", HTTP_ACCEPT="application/json; q=0.9")
+    assert drf.status_code == 200
+    for accept in [None, "*/*", "application/json", "application/json, text/plain, */*"]:
+        extra = {"HTTP_ACCEPT": accept} if accept else {}
+        short = user_api.get("/api/profile/", **extra)
+        assert short.status_code == 200
+        assert short.content == drf.content
+        for header in ("Content-Type", "Allow", "Content-Language", "Vary"):
+            assert short.get(header) == drf.get(header), header
+    body = drf.json()
+    assert body["activated_invite_code"] == inviter.invite_code
+    assert len(body["referrals"]) == min(referrals, 100)
+    assert (body["referrals_next"] is not None) == (referrals > 100)
+
+
+def test_only_json_is_served(user_api) -> None:
+    assert_error(user_api.get("/api/profile/", HTTP_ACCEPT="text/html"), 406, "not_acceptable")
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="reads a PostgreSQL query plan")
+def test_the_profile_statement_reads_two_index_ranges(user) -> None:
+    from referrals.selectors import _PROFILE_SQL
+
+    give_referrals(user, 300)
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql = _PROFILE_SQL.format(table=User._meta.db_table)
+        cursor.execute("EXPLAIN " + sql, [user.pk, user.pk, 101])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "users_user_pkey" in plan, plan
+    assert "Backward using user_referrals_idx" in plan, plan
+    assert plan.count("Sort  (cost") == 1, plan  # of the 1 + 101 rows put together: none of 300
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="reads a PostgreSQL query plan")

@@ -91,6 +91,58 @@ def test_tampered_expired_and_alg_none_tokens_get_401(api, user) -> None:
     assert_error(api.get("/api/profile/"), 401, "not_authenticated")
 
 
+def _signed(header: dict, claims: dict, key: str | None = None) -> str:
+    """A token signed with HMAC-SHA256 under our key, whatever its header says."""
+    import hashlib
+    import hmac
+
+    signing_input = f"{_b64(header)}.{_b64(claims)}"
+    secret = (key or settings.JWT_SIGNING_KEY).encode()
+    digest = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def test_only_our_own_access_tokens_open_the_api(api, user) -> None:
+    """Each claim the check reads, made wrong one at a time, under a valid signature."""
+    good = AccessToken.for_user(user).payload
+    header = {"alg": "HS256", "typ": "JWT"}
+    assert profile(api, _signed(header, good)).status_code == 200
+    now = int(good["iat"])
+    bad_claims = [
+        {**good, "token_type": "refresh"},
+        {k: v for k, v in good.items() if k != "jti"},
+        {k: v for k, v in good.items() if k != "exp"},
+        {k: v for k, v in good.items() if k != "user_id"},
+        {**good, "exp": str(good["exp"])},
+        {**good, "exp": True},
+        {**good, "exp": now - 1},
+        {**good, "iat": now + 3600},
+        {**good, "nbf": now + 3600},
+        {**good, "user_id": "1.0"},
+        {**good, "user_id": [user.pk]},
+        {**good, "user_id": "\u0661"},  # an Arabic-Indic one: a digit, but not ours
+    ]
+    for claims in bad_claims:
+        assert_error(profile(api, _signed(header, claims)), 401, "token_not_valid")
+    for bad_header in [{"alg": "HS512"}, {"alg": "none"}, {}, ["HS256"]]:
+        assert_error(profile(api, _signed(bad_header, good)), 401, "token_not_valid")  # type: ignore[arg-type]
+    token = _signed(header, good)
+    for broken in [token + ".x", token.replace(".", "", 1), token[:-2], "é" + token, "a.b.c"]:
+        response = profile(api, broken)
+        assert_error(response, 401, "token_not_valid")
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_authorization_headers_that_are_not_one_bearer_token(api, user) -> None:
+    access = AccessToken.for_user(user)
+    response = api.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access} extra")
+    assert_error(response, 401, "bad_authorization_header")
+    for anonymous in ["Basic dXNlcjpwYXNz", "   ", f"bearer {access}"]:
+        response = api.get("/api/profile/", HTTP_AUTHORIZATION=anonymous)
+        assert_error(response, 401, "not_authenticated")
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
 def test_inactive_users_can_neither_refresh_nor_use_tokens(api, user) -> None:
     pair = token_pair_issue(user=user)
     user.is_active = False
