@@ -1,12 +1,13 @@
 """Profile and invite-code API."""
 
+import functools
 import json
 import re
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import exceptions, serializers
@@ -109,8 +110,16 @@ class InviteInput(serializers.Serializer):
 _DATE_TIME = serializers.DateTimeField()
 
 
+@functools.cache
+def _referrals_path(script_prefix: str) -> str:
+    return reverse("profile-referrals")
+
+
 def profile_body(request: HttpRequest, profile: Profile) -> dict[str, Any]:
-    referrals_url = request.build_absolute_uri(reverse("profile-referrals"))
+    next_url = None
+    if profile.next_cursor:
+        path = _referrals_path(get_script_prefix())
+        next_url = cursor_link(request.build_absolute_uri(path), profile.next_cursor)
     return {
         "id": profile.id,
         "phone_number": profile.phone_number,
@@ -119,7 +128,7 @@ def profile_body(request: HttpRequest, profile: Profile) -> dict[str, Any]:
         "date_joined": _DATE_TIME.to_representation(profile.date_joined),
         "referrals_count": profile.referrals_count,
         "referrals": profile.referrals,
-        "referrals_next": cursor_link(referrals_url, profile.next_cursor),
+        "referrals_next": next_url,
     }
 
 
