@@ -53,16 +53,21 @@ DEFAULT_SERVER = "gunicorn-gthread"
 FLOOR_FALLBACK = "/api/bench-floor/"  # unrouted: answered by handler404, through all middleware
 
 
-# Python threads per worker process: granian warns above 2 x cores + 1 (5 here).
+# Python threads per worker process for gunicorn gthread; granian runs with each of
+# GRANIAN_THREADS (it warns above 2 x cores + 1): with the database round trip of the
+# profile, fewer threads per process mean less contention for each process's GIL.
 THREADS = 4
+GRANIAN_THREADS = (4, 2, 1)
 
 
 def servers(port: int) -> dict[str, list[str]]:
-    """The WSGI servers compared, each sized for this 2-core machine."""
+    """The WSGI servers compared, each sized for this 2-core machine (2 workers, or 5 sync)."""
     app = "referral_system.wsgi:application"
     bind = f"127.0.0.1:{port}"
     gunicorn = [str(BIN / "gunicorn"), app, "--config", "python:bench.gunicorn_conf"]
     gunicorn += ["--bind", bind, "--no-control-socket"]
+    granian = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
+    granian += ["--port", str(port), "--workers", "2", "--no-ws"]
     return {
         "gunicorn-sync": [*gunicorn, "--worker-class", "sync", "--workers", "5"],
         "gunicorn-gthread": [
@@ -74,21 +79,10 @@ def servers(port: int) -> dict[str, list[str]]:
             "--threads",
             str(THREADS),
         ],
-        "granian": [
-            str(BIN / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--blocking-threads",
-            str(THREADS),
-            "--no-ws",
-            app,
-        ],
+        **{
+            f"granian-2x{threads}": [*granian, "--blocking-threads", str(threads), app]
+            for threads in GRANIAN_THREADS
+        },
     }
 
 
@@ -124,7 +118,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="rounds of the server comparison")
     parser.add_argument(
         "--compare",
-        default="gunicorn-sync,gunicorn-gthread,granian",
+        default="gunicorn-sync,gunicorn-gthread,granian-2x4,granian-2x2,granian-2x1",
         help="servers compared on the profile scenario ('' for none)",
     )
     parser.add_argument("--port", type=int)
