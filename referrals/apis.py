@@ -29,7 +29,7 @@ from users.apis import StrictCharField
 from users.authentication import access_token_user_id, bearer_token
 
 from .invite_codes import INPUT_MAX_LENGTH
-from .selectors import Profile, profile_read, referral_page
+from .selectors import Profile, Referral, profile_read, referral_page
 from .services import invite_code_activate
 
 _PAGE_SIZE = re.compile(r"^[0-9]{1,4}$", re.ASCII)
@@ -80,12 +80,24 @@ class ProfileOutput(serializers.Serializer):
         ref_name = "Profile"
 
 
+_DATE_TIME = serializers.DateTimeField()
+
+
 class ReferralItem(serializers.Serializer):
     phone_number = serializers.CharField()
     activated_at = serializers.DateTimeField(source="invited_at")
 
     class Meta:
         ref_name = "Referral"
+
+
+def referral_item(referral: Referral) -> dict[str, str]:
+    """One ``ReferralItem`` as plain data (the serializer documents it; building 100 of them
+    through it cost ~40 us each)."""
+    return {
+        "phone_number": referral.phone_number,
+        "activated_at": _DATE_TIME.to_representation(referral.invited_at),
+    }
 
 
 class ReferralPage(serializers.Serializer):
@@ -105,9 +117,6 @@ class InviteInput(serializers.Serializer):
 
     class Meta:
         ref_name = "InviteInput"
-
-
-_DATE_TIME = serializers.DateTimeField()
 
 
 @functools.cache
@@ -232,7 +241,7 @@ class ReferralsApi(APIView):
             {
                 "next": cursor_link(url, page.next_cursor),
                 "previous": cursor_link(url, page.previous_cursor),
-                "results": ReferralItem(page.results, many=True).data,
+                "results": [referral_item(r) for r in page.results],
             }
         )
 

@@ -7,6 +7,7 @@ row seen, never an offset. Written as one plain statement so a page costs no ORM
 
 import base64
 import binascii
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,9 +162,14 @@ ORDER BY part, n
 """
 
 
-def profile_statement() -> str:
-    sql = _PROFILE_POSTGRESQL if connection.vendor == "postgresql" else _PROFILE_ROWS
+@functools.cache
+def _profile_statement(vendor: str) -> str:
+    sql = _PROFILE_POSTGRESQL if vendor == "postgresql" else _PROFILE_ROWS
     return sql.format(table=User._meta.db_table)
+
+
+def profile_statement() -> str:
+    return _profile_statement(connection.vendor)
 
 
 def profile_read(*, user_id: int, size: int) -> Profile | None:

@@ -81,6 +81,17 @@ def test_referrals_page_through_everyone(user, user_api) -> None:
     assert pages == 5
 
 
+def test_referral_items_are_what_their_documented_serializer_gives(user, user_api) -> None:
+    from referrals.apis import ReferralItem
+    from referrals.selectors import referral_page
+
+    give_referrals(user, 7)
+    results = user_api.get("/api/profile/referrals/").json()["results"]
+    expected = ReferralItem(referral_page(user_id=user.pk, size=100).results, many=True).data
+    assert results == expected
+    assert results[0]["activated_at"].endswith("Z")
+
+
 def test_referrals_with_equal_activation_times_are_neither_lost_nor_repeated(
     user, user_api
 ) -> None:
