@@ -229,7 +229,23 @@ grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
 expect 200 /swagger/ -H 'X-Forwarded-Proto: https'
 expect 400 /api/auth/send-code/ -X POST -H 'X-Forwarded-Proto: https' \
   -H 'Content-Type: application/json' -d '{"phone_number": "+7 999 123-45-67-89"}'
+# SIGTERM while a worker is still importing Django can leave granian waiting for it for
+# ever (seen here once): stop it only once every worker has started, and never wait
+# unbounded.
+WORKERS=$(echo "$GRANIAN_ENV" | grep -o 'GRANIAN_WORKERS=[0-9]*' | cut -d= -f2)
+for _ in $(seq 60); do
+  [ "$(grep -c 'Started worker-' "$SCRATCH/granian.log")" -ge "${WORKERS:-1}" ] && break
+  sleep 0.5
+done
 kill -TERM "$GRANIAN_PID"
+for _ in $(seq 40); do kill -0 "$GRANIAN_PID" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$GRANIAN_PID" 2>/dev/null; then
+  pkill -KILL -P "$GRANIAN_PID" || true
+  kill -KILL "$GRANIAN_PID" || true
+  cat "$SCRATCH/granian.log"
+  echo "granian did not stop within 20 s of SIGTERM" >&2
+  exit 1
+fi
 wait "$GRANIAN_PID" || true
 GRANIAN_PID=
 grep -q '/healthz' "$SCRATCH/granian.log"  # the access log is on
