@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import exceptions, serializers
@@ -91,13 +92,17 @@ class ReferralItem(serializers.Serializer):
         ref_name = "Referral"
 
 
-def referral_item(referral: Referral) -> dict[str, str]:
-    """One ``ReferralItem`` as plain data (the serializer documents it; building 100 of them
-    through it cost ~40 us each)."""
-    return {
-        "phone_number": referral.phone_number,
-        "activated_at": _DATE_TIME.to_representation(referral.invited_at),
-    }
+def referral_items(referrals: list[Referral]) -> list[dict[str, str]]:
+    """``ReferralItem``s as plain data, as its serializer would give them (a test holds them
+    equal): DRF looks the current time zone up again for each value, ~30 us a row."""
+    zone = timezone.get_current_timezone()
+    items = []
+    for referral in referrals:
+        moment = referral.invited_at.astimezone(zone).isoformat()
+        if moment.endswith("+00:00"):
+            moment = moment[:-6] + "Z"
+        items.append({"phone_number": referral.phone_number, "activated_at": moment})
+    return items
 
 
 class ReferralPage(serializers.Serializer):
@@ -241,7 +246,7 @@ class ReferralsApi(APIView):
             {
                 "next": cursor_link(url, page.next_cursor),
                 "previous": cursor_link(url, page.previous_cursor),
-                "results": [referral_item(r) for r in page.results],
+                "results": referral_items(page.results),
             }
         )
 

@@ -90,6 +90,11 @@ def test_referral_items_are_what_their_documented_serializer_gives(user, user_ap
     expected = ReferralItem(referral_page(user_id=user.pk, size=100).results, many=True).data
     assert results == expected
     assert results[0]["activated_at"].endswith("Z")
+    with timezone.override("Europe/Moscow"):  # a TIME_ZONE other than UTC: local time, +03:00
+        results = user_api.get("/api/profile/referrals/").json()["results"]
+        expected = ReferralItem(referral_page(user_id=user.pk, size=100).results, many=True).data
+    assert results == expected
+    assert results[0]["activated_at"].endswith("+03:00")
 
 
 def test_referrals_with_equal_activation_times_are_neither_lost_nor_repeated(
