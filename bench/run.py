@@ -117,6 +117,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--rounds", type=int, help="rounds of the server comparison")
     parser.add_argument(
+        "--read-rounds", type=int, help="rounds the four reads' duration is split into"
+    )
+    parser.add_argument(
         "--compare",
         default="gunicorn-sync,gunicorn-gthread,granian-2x4,granian-2x2,granian-2x1",
         help="servers compared on the profile scenario ('' for none)",
@@ -132,6 +135,7 @@ def parse_args() -> argparse.Namespace:
         "fresh": 3_000 if ci else 20_000,
         "duration": 3 if ci else 10,
         "rounds": 1 if ci else 2,
+        "read_rounds": 1 if ci else 4,
         "port": int(os.environ.get("BENCH_PORT", 18301 if ci else 18300)),
         "db": "bench_ci_db" if ci else "bench_db",
         "out": BENCH / "results" / ("ci.json" if ci else "latest.json"),
@@ -584,19 +588,47 @@ def compare_servers(
             finally:
                 server.stop()
             say(f"  {name}: {rounds[name][-1].rps:.1f} req/s on the profile")
-    combined = {}
-    for name, results in rounds.items():
-        combined[name] = Result(
-            requests=sum(r.requests for r in results),
-            seconds=sum(r.seconds for r in results),
-            p50_ms=sum(r.p50_ms for r in results) / len(results),
-            p99_ms=sum(r.p99_ms for r in results) / len(results),
-            non_2xx=sum(r.non_2xx for r in results),
-            s5xx=sum(r.s5xx for r in results),
-            socket_errors=sum(r.socket_errors for r in results),
-            extra={"rounds_rps": [round(r.rps, 1) for r in results]},
-        )
-    return combined
+    return {name: combined(results) for name, results in rounds.items()}
+
+
+def combined(results: list[Result]) -> Result:
+    """Rounds of one scenario as one result: all their requests over all their seconds,
+    latencies averaged, every error counted; each round's rate kept in ``rounds_rps``."""
+    return Result(
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        p50_ms=sum(r.p50_ms for r in results) / len(results),
+        p99_ms=sum(r.p99_ms for r in results) / len(results),
+        non_2xx=sum(r.non_2xx for r in results),
+        s5xx=sum(r.s5xx for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
+        extra={
+            "rounds_rps": [round(r.rps, 1) for r in results],
+            "s4xx": sum(r.extra.get("s4xx", 0) for r in results),
+        },
+    )
+
+
+READS = ("floor", "profile", "profile_100k", "referrals_deep")
+
+
+def run_reads(args: argparse.Namespace, fixture: Fixture) -> dict[str, Result]:
+    """The four reads in rounds of alternating order (A B C D, D C B A ...), ``duration``
+    seconds in all per read: the ratios compare reads that met the same bursts of
+    background load, not ones run a minute apart."""
+    requests = {
+        "floor": (fixture.floor_path, {}),
+        "profile": ("/api/profile/", {"BENCH_TOKEN": fixture.profile_token}),
+        "profile_100k": ("/api/profile/", {"BENCH_TOKEN": fixture.popular_token}),
+        "referrals_deep": (fixture.deep_path, {"BENCH_TOKEN": fixture.popular_token}),
+    }
+    seconds = max(1, args.duration // args.read_rounds)
+    rounds: dict[str, list[Result]] = {name: [] for name in READS}
+    for n in range(args.read_rounds):
+        for name in READS if n % 2 == 0 else tuple(reversed(READS)):
+            path, env = requests[name]
+            rounds[name].append(run_wrk(args, "get.lua", path, env, duration=seconds))
+    return {name: combined(results) for name, results in rounds.items()}
 
 
 def run_scenarios(
@@ -616,10 +648,8 @@ def run_scenarios(
     server = Server(name, command, app_env, args.port)
     try:
         run_wrk(args, "get.lua", "/api/profile/", token, duration=2)  # warm every worker
-        results["floor"] = run_wrk(args, "get.lua", fixture.floor_path, {})
-        results["profile"] = run_wrk(args, "get.lua", "/api/profile/", token)
-        results["profile_100k"] = run_wrk(args, "get.lua", "/api/profile/", big)
-        results["referrals_deep"] = run_wrk(args, "get.lua", fixture.deep_path, big)
+        run_wrk(args, "get.lua", fixture.deep_path, big, duration=1)
+        results.update(run_reads(args, fixture))
         results["send_code"] = run_wrk(
             args,
             "send_code.lua",
@@ -808,6 +838,7 @@ def main() -> int:
             "fresh_users": args.fresh,
             "seed_seconds": round(seconds, 1),
             "duration_s": args.duration,
+            "read_rounds": args.read_rounds,
             "connections": args.connections,
             "wrk_threads": args.wrk_threads,
             "server": chosen,
