@@ -76,6 +76,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, with the health check skipped for a connection that served a request
+        # a moment ago (referral_system/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "referral_system.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
