@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CPU per request of each process (server, PostgreSQL, ...) under wrk load: where a request's
+# cost goes, which req/s alone does not say. Needs a seeded database (make bench leaves
+# bench_db) and wrk.
+#
+#   bench/cpu_split.sh [PATH] [USER_ID]      # default: /api/profile/ as user 100,003
+#   THREADS=4 SECONDS_=6 bench/cpu_split.sh /healthz
+#
+# Prints req/s, then user and system CPU ms per request for each process name that used any.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PATH_=${1:-/api/profile/}
+USER_ID=${2:-100003}
+PORT=${PORT:-18400}
+export DJANGO_SETTINGS_MODULE=referral_system.settings.production DEBUG=False
+SECRET_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
+JWT_SIGNING_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
+export SECRET_KEY JWT_SIGNING_KEY SECURE_SSL_REDIRECT=False ALLOWED_HOSTS=127.0.0.1
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench_db}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12} CACHE_KEY_PREFIX=cpusplit
+export LOG_LEVEL=WARNING JWT_ACCESS_LIFETIME=3600 PYTHONPATH=.
+TOKEN=$(.venv/bin/python -c "
+import django; django.setup()
+from rest_framework_simplejwt.tokens import AccessToken
+from users.models import User
+print(AccessToken.for_user(User(id=$USER_ID, password='!')))" 2>/dev/null)
+.venv/bin/granian --interface wsgi --host 127.0.0.1 --port "$PORT" --workers 2 \
+  --blocking-threads "${THREADS:-2}" --no-ws --log-level warning \
+  referral_system.wsgi:application >/dev/null 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+snapshot() {  # process name, user and system clock ticks, summed over processes of that name
+  for p in /proc/[0-9]*; do
+    name=$(cat "$p/comm" 2>/dev/null) || continue
+    stat=$(sed 's/.*) //' "$p/stat" 2>/dev/null) || continue
+    read -r -a f <<<"$stat"
+    echo "$name ${f[11]} ${f[12]}"
+  done | awk '{u[$1]+=$2; s[$1]+=$3} END {for (k in u) print k, u[k], s[k]}' | sort
+}
+URL="http://127.0.0.1:$PORT$PATH_"
+wrk -t2 -c16 -d3s -H "Authorization: Bearer $TOKEN" "$URL" >/dev/null  # warm up
+snapshot >"${TMPDIR:-/tmp}/cpu_split.0"
+OUT=$(wrk -t2 -c16 -d"${SECONDS_:-6}"s -H "Authorization: Bearer $TOKEN" "$URL")
+snapshot >"${TMPDIR:-/tmp}/cpu_split.1"
+N=$(echo "$OUT" | awk '/requests in/{print $1}')
+echo "$OUT" | grep 'Requests/sec'
+TICK=$(getconf CLK_TCK)
+join "${TMPDIR:-/tmp}/cpu_split.0" "${TMPDIR:-/tmp}/cpu_split.1" | awk -v n="$N" -v hz="$TICK" \
+  '{du=$4-$2; ds=$5-$3; if (du+ds>0) printf "%-14s user %.3f  sys %.3f  ms/request\n", $1, du*1000/hz/n, ds*1000/hz/n}'
