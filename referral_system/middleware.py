@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -42,18 +43,27 @@ class ErrorShapeMiddleware:
         try:
             return self.get_response(request)
         except (redis.RedisError, OperationalError, InterfaceError):
-            return self.unavailable()
+            return self.unavailable(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
             return too_big()
         if isinstance(exception, redis.RedisError | OperationalError | InterfaceError):
-            return self.unavailable()
+            return self.unavailable(request)
         return None
 
     @staticmethod
-    def unavailable() -> JsonResponse:
+    def unavailable(request: HttpRequest) -> HttpResponse:
+        """503: the error shape for the API, a page of its own for people on the HTML pages."""
         logger.warning("backing service unavailable")
+        if not request.path.startswith("/api/") and "text/html" in request.headers.get(
+            "Accept", ""
+        ):
+            try:
+                page = render_to_string("503.html", {"retry_url": request.get_full_path()})
+                return HttpResponse(page, status=503)
+            except Exception:  # never let the error page fail the error answer
+                logger.exception("the 503 page could not be rendered")
         return error_json(
             503,
             _("The service is temporarily unavailable. Try again later."),
