@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The people's side in CI.
-#   .ci/pages.sh browser  installs Debian's Chromium when missing (the browser tests use it)
+#   .ci/pages.sh browser  installs Debian's Chromium and GNU gettext when missing (the browser
+#                         tests and the translation catalog test use them)
 #   .ci/pages.sh postman  runs the Postman collection with newman against a fresh dev server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,12 @@ browser() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
   dpkg-query -W chromium
+  # GNU gettext: the catalog test runs makemessages on a copy of the sources.
+  if ! command -v xgettext >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
+  fi
+  dpkg-query -W gettext
 }
 
 postman() {
