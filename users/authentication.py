@@ -25,7 +25,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from referral_system.errors import TokenNotValid
 
-from .selectors import user_with_inviter_code
+from .selectors import user_read
 
 ALGORITHM = "HS256"
 _SCHEME = "Bearer"
@@ -99,14 +99,13 @@ def bearer_token(request: HttpRequest) -> str | None:
 
 
 class JWTAuthentication(BaseAuthentication):
-    """Bearer authentication: the token checked here, the user and their inviter's code read
-    with one statement."""
+    """Bearer authentication: the token checked here, the user read with one statement."""
 
     def authenticate(self, request: Request) -> tuple[Any, str] | None:
         token = bearer_token(request)
         if token is None:
             return None
-        user = user_with_inviter_code(user_id=access_token_user_id(token))
+        user = user_read(user_id=access_token_user_id(token))
         if user is None:
             raise TokenNotValid()
         if not user.is_active:
