@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.settings import api_settings
 
 from referral_system.errors import TokenNotValid
+from referral_system.exceptions import WWW_AUTHENTICATE
 
 from .selectors import user_read
 
@@ -113,4 +114,4 @@ class JWTAuthentication(BaseAuthentication):
         return user, token
 
     def authenticate_header(self, request: Request) -> str:
-        return f'{_SCHEME} realm="api"'
+        return WWW_AUTHENTICATE

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from referral_system.testing import ON_POSTGRES
 from users.models import User
@@ -51,6 +52,12 @@ def test_profile_of_a_new_user(user, user_api) -> None:
     assert body["referrals_count"] == 0
     assert body["referrals"] == []
     assert body["referrals_next"] is None
+    user.refresh_from_db()
+    assert body["date_joined"] == DateTimeField().to_representation(user.date_joined)
+    with timezone.override("Europe/Moscow"):
+        body = user_api.get("/api/profile/").json()
+        assert body["date_joined"] == DateTimeField().to_representation(user.date_joined)
+    assert body["date_joined"].endswith("+03:00")
 
 
 def test_profile_lists_referrals_newest_first_at_most_100(user, user_api) -> None:
