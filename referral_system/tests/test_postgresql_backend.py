@@ -89,3 +89,45 @@ def test_a_connection_killed_within_the_trusted_time_fails_one_request(conn) -> 
     assert conn.connection is None  # closed as the request ended
     request(conn)  # a new connection
     assert backend_pid(conn) != pid
+
+
+def prepared(conn) -> list[tuple[str, int]]:
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return cursor.fetchall()
+
+
+def test_a_prepared_cursor_prepares_once_per_connection_and_nothing_else(conn) -> None:
+    for n in (1, 2, 3):
+        with conn.prepared_cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [n])
+            assert cursor.fetchone() == (n + 1,)
+    with conn.cursor() as cursor:  # Django's own cursors: client-side binding, never prepared
+        for _ in range(10):
+            cursor.execute("SELECT %s::int + 2", [1])
+    assert prepared(conn) == [("SELECT $1::int + 1", 3)]
+    assert conn.connection.prepare_threshold is None
+
+
+def test_a_prepared_statement_outlives_a_rollback_or_is_prepared_again(conn) -> None:
+    with conn.prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 1", [1])
+    conn.set_autocommit(False)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    conn.rollback()  # psycopg forgets its prepared statements on rollback (DEALLOCATE ALL)
+    conn.set_autocommit(True)
+    with conn.prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int + 1", [41])
+        assert cursor.fetchone() == (42,)
+    assert prepared(conn) == [("SELECT $1::int + 1", 1)]
+
+
+def test_a_prepared_cursor_raises_djangos_errors_and_logs_its_queries(conn) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with pytest.raises(ProgrammingError), conn.prepared_cursor() as cursor:
+        cursor.execute("SELECT FROM no_such_table WHERE 1 = %s", [1])
+    with CaptureQueriesContext(conn) as queries, conn.prepared_cursor() as cursor:
+        cursor.execute("SELECT %s::int", [7])
+    assert [q["sql"] for q in queries.captured_queries] == ["SELECT 7::int"]

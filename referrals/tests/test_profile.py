@@ -68,6 +68,8 @@ def test_profile_lists_referrals_newest_first_at_most_100(user, user_api) -> Non
     assert body["referrals_next"].startswith("http://testserver/api/profile/referrals/?cursor=")
     rest = user_api.get(body["referrals_next"]).json()
     assert [r["phone_number"] for r in rest["results"]] == phones[100:]
+    first = user_api.get("/api/profile/referrals/").json()  # the same position as page 1's
+    assert body["referrals_next"] == first["next"]
     assert rest["next"] is None
     assert rest["previous"] is not None
 
@@ -176,16 +178,30 @@ def test_only_json_is_served(user_api) -> None:
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="reads a PostgreSQL query plan")
-def test_the_profile_statement_reads_two_index_ranges(user) -> None:
+def test_the_profile_statement_is_prepared_and_its_generic_plan_reads_index_ranges(
+    user, user_api
+) -> None:
     from referrals.selectors import profile_statement
 
     give_referrals(user, 300)
+    assert user_api.get("/api/profile/").status_code == 200
     with connection.cursor() as cursor:
-        cursor.execute("SET enable_seqscan = off")
-        cursor.execute("EXPLAIN " + profile_statement(), {"user": user.pk, "limit": 101})
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("ARRAY(SELECT r.phone_number" in statement for statement in prepared), prepared
+    # Once prepared, PostgreSQL may keep one plan for every user: it must be the index one.
+    sql = profile_statement()
+    for number, name in enumerate(("user", "limit", "last"), 1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # 300 rows are cheaper to read whole
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE profile_plan (bigint, bigint, bigint) AS {sql}")
+        cursor.execute(f"EXPLAIN EXECUTE profile_plan ({user.pk}, 101, 99)")
         plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE profile_plan")
     assert "users_user_pkey" in plan, plan
-    assert "Index Only Scan Backward using user_referrals_idx" in plan, plan
+    assert plan.count("Index Only Scan Backward using user_referrals_idx") == 2, plan
     assert "Sort" not in plan, plan  # the index's order is the page's order
 
 
