@@ -191,13 +191,13 @@ def test_the_profile_statement_is_prepared_and_its_generic_plan_reads_index_rang
     assert any("ARRAY(SELECT r.phone_number" in statement for statement in prepared), prepared
     # Once prepared, PostgreSQL may keep one plan for every user: it must be the index one.
     sql = profile_statement()
-    for number, name in enumerate(("user", "limit", "last"), 1):
+    for number, name in enumerate(("user", "size", "last"), 1):
         sql = sql.replace(f"%({name})s", f"${number}")
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # 300 rows are cheaper to read whole
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         cursor.execute(f"PREPARE profile_plan (bigint, bigint, bigint) AS {sql}")
-        cursor.execute(f"EXPLAIN EXECUTE profile_plan ({user.pk}, 101, 99)")
+        cursor.execute(f"EXPLAIN EXECUTE profile_plan ({user.pk}, 100, 99)")
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE profile_plan")
     assert "users_user_pkey" in plan, plan
