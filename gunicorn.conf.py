@@ -4,7 +4,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from referral_system.logs import JsonFormatter, MaskSecretsFilter
+from referral_system.logs import JsonFormatter, MaskSecretsFilter, json_wanted
 
 wsgi_app = "referral_system.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
@@ -39,7 +39,7 @@ class MaskedLogger(Logger):
 
     def setup(self, cfg):  # type: ignore[no-untyped-def]
         super().setup(cfg)
-        as_json = os.environ.get("LOG_JSON", "").lower() in {"1", "true", "yes", "on"}
+        as_json = json_wanted()
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
                 handler.addFilter(MaskSecretsFilter())

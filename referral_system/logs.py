@@ -5,8 +5,14 @@ Imported by gunicorn.conf.py before Django is set up, so nothing here touches se
 
 import json
 import logging
+import os
 import re
 from datetime import UTC, datetime
+
+from environ import Env
+
+# Django's plain lines (settings), gunicorn's and granian's: one format.
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 # "+7 (999) 123-45-67", "+79991234567": a plus, then 10 to 15 digits with single separators.
 _INTERNATIONAL = re.compile(r"\+\d(?:[ \-().]{0,2}\d){9,14}(?!\d)")
@@ -70,3 +76,14 @@ class JsonFormatter(logging.Formatter):
         if status is not None:
             entry["status"] = status
         return json.dumps(entry, ensure_ascii=False)
+
+
+def json_wanted() -> bool:
+    """LOG_JSON from the environment, read as django-environ reads it for the settings."""
+    return os.environ.get("LOG_JSON", "").strip().lower() in Env.BOOLEAN_TRUE_STRINGS
+
+
+def server_formatter() -> logging.Formatter:
+    """The formatter of a server's own lines (granian's log config names it): JSON lines when
+    LOG_JSON says so, else the plain format Django's lines use."""
+    return JsonFormatter() if json_wanted() else logging.Formatter(PLAIN_FORMAT)

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from referral_system.logs import PLAIN_FORMAT
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -223,7 +225,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"mask_secrets": {"()": "referral_system.logs.MaskSecretsFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": PLAIN_FORMAT},
         "json": {"()": "referral_system.logs.JsonFormatter"},
     },
     "handlers": {

@@ -137,3 +137,46 @@ def test_a_500_is_logged_with_its_traceback_and_masked(request_log: io.StringIO)
     assert "RuntimeError: bug while serving +7********67 with [token]" in output
     assert PHONE not in output
     assert JWT not in output
+
+
+GRANIAN_ACCESS = """
+import json, sys, time
+from granian.log import LogLevels, configure_logging, log_request_builder
+
+configure_logging(LogLevels.info, json.load(open("referral_system/granian_logging.json")))
+log = log_request_builder(sys.argv[1])
+request = {"addr_remote": "10.0.0.1", "path": "/api/+79991234567/", "qs": "cursor=c2VjcmV0",
+           "method": "GET", "scheme": "http", "protocol": "HTTP/1.1"}
+log(time.time(), time.perf_counter(), request, 404)
+"""
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_granians_lines_go_through_the_mask_as_the_image_configures_them(as_json: bool) -> None:
+    """The Dockerfile's GRANIAN_LOG_CONFIG and --access-log-fmt, run by granian's own code."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", (root / "Dockerfile").read_text(), re.M)[1])
+    access_format = cmd[cmd.index("--access-log-fmt") + 1]
+    env = {"PATH": "/usr/bin:/bin", "LOG_JSON": "true" if as_json else "false"}
+    out = subprocess.run(
+        [sys.executable, "-c", GRANIAN_ACCESS, access_format],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    [line] = out.splitlines()
+    assert "79991234567" not in line and "c2VjcmV0" not in line  # no query string either
+    message = '10.0.0.1 "GET /api/+7********67/ HTTP/1.1" 404'
+    if as_json:
+        entry = json.loads(line)
+        assert entry["logger"] == "granian.access" and entry["level"] == "INFO"
+        assert entry["message"].startswith(message + " ") and entry["message"].endswith("ms")
+    else:
+        assert f" INFO granian.access {message} " in line
