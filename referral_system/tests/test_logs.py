@@ -160,7 +160,9 @@ def test_granians_lines_go_through_the_mask_as_the_image_configures_them(as_json
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    cmd = json.loads(re.search(r"^CMD (\[.*\])$", (root / "Dockerfile").read_text(), re.M)[1])
+    found = re.search(r"^CMD (\[.*\])$", (root / "Dockerfile").read_text(), re.M)
+    assert found
+    cmd = json.loads(found[1])
     access_format = cmd[cmd.index("--access-log-fmt") + 1]
     env = {"PATH": "/usr/bin:/bin", "LOG_JSON": "true" if as_json else "false"}
     out = subprocess.run(

@@ -160,3 +160,42 @@ def test_expired_revocations_are_purged(user) -> None:
     assert revoked_tokens_purge() == 0
     RevokedToken.objects.update(expires_at="2000-01-01T00:00:00Z")
     assert revoked_tokens_purge() == 1
+
+
+def test_a_remembered_token_still_expires(api, user, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from users import authentication
+
+    token = AccessToken.for_user(user)
+    assert profile(api, str(token)).status_code == 200  # checked, and now remembered
+    assert profile(api, str(token)).status_code == 200
+    later = SimpleNamespace(time=lambda: token["exp"] + 1)
+    monkeypatch.setattr(authentication, "time", later)
+    assert_error(profile(api, str(token)), 401, "token_not_valid")
+    early = SimpleNamespace(time=lambda: token["iat"] - 3600)
+    monkeypatch.setattr(authentication, "time", early)
+    assert_error(profile(api, str(token)), 401, "token_not_valid")
+
+
+def test_a_new_signing_key_forgets_remembered_tokens(api, user, settings) -> None:
+    token = str(AccessToken.for_user(user))
+    assert profile(api, token).status_code == 200
+    settings.SIMPLE_JWT = {
+        **settings.SIMPLE_JWT,
+        "SIGNING_KEY": "another-key-0123456789-abcdefghij",
+    }
+    assert_error(profile(api, token), 401, "token_not_valid")
+
+
+def test_only_tokens_that_passed_are_remembered(api, user) -> None:
+    from users.authentication import _signed_claims
+
+    _signed_claims.cache_clear()
+    good = str(AccessToken.for_user(user))
+    header, payload, signature = good.split(".")
+    for bad in [f"{header}.{payload}.{signature[:-4]}AAAA", "a.b.c", good + "x"]:
+        assert_error(profile(api, bad), 401, "token_not_valid")
+    assert _signed_claims.cache_info().currsize == 0
+    assert profile(api, good).status_code == 200
+    assert _signed_claims.cache_info().currsize == 1
