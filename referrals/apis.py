@@ -157,8 +157,8 @@ def profile_body(request: HttpRequest, profile: Profile) -> dict[str, Any]:
     }
 
 
-def _compact(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+# DRF's JSONRenderer writes compact UTF-8 JSON; one encoder, not one built per call.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def profile_json(request: HttpRequest, profile: Profile) -> str:
