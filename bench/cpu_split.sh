@@ -12,27 +12,13 @@ cd "$(dirname "$0")/.."
 PATH_=${1:-/api/profile/}
 USER_ID=${2:-100003}
 PORT=${PORT:-18400}
-export DJANGO_SETTINGS_MODULE=referral_system.settings.production DEBUG=False
-SECRET_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
-JWT_SIGNING_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
-export SECRET_KEY JWT_SIGNING_KEY SECURE_SSL_REDIRECT=False ALLOWED_HOSTS=127.0.0.1
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench_db}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12} CACHE_KEY_PREFIX=cpusplit
-export LOG_LEVEL=WARNING JWT_ACCESS_LIFETIME=3600 PYTHONPATH=.
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
 # make bench's writes (logins, activations) leave heap pages not all-visible: index-only scans
 # of the popular user's list would then fetch heap rows the fresh benchmark never does.
 psql "$DATABASE_URL" -qc "VACUUM (ANALYZE) users_user"
-TOKEN=$(.venv/bin/python -c "
-import django; django.setup()
-from rest_framework_simplejwt.tokens import AccessToken
-from users.models import User
-print(AccessToken.for_user(User(id=$USER_ID, password='!')))" 2>/dev/null)
-.venv/bin/granian --interface wsgi --host 127.0.0.1 --port "$PORT" --workers 2 \
-  --blocking-threads "${THREADS:-2}" --no-ws --log-level warning \
-  referral_system.wsgi:application >/dev/null 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+serve referral_system.settings.production "$PORT" "${THREADS:-2}"
+TOKEN=$(token "$USER_ID")
 snapshot() {  # process name, user and system clock ticks, summed over processes of that name
   for p in /proc/[0-9]*; do
     name=$(cat "$p/comm" 2>/dev/null) || continue

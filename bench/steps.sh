@@ -12,24 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 USER_ID=${1:-100003}
 PORT=${PORT:-18401}
-export DJANGO_SETTINGS_MODULE=bench.steps_settings DEBUG=False PYTHONPATH=.
-SECRET_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
-JWT_SIGNING_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
-export SECRET_KEY JWT_SIGNING_KEY SECURE_SSL_REDIRECT=False ALLOWED_HOSTS=127.0.0.1
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench_db}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12} CACHE_KEY_PREFIX=steps
-export LOG_LEVEL=WARNING JWT_ACCESS_LIFETIME=3600
-TOKEN=$(.venv/bin/python -c "
-import django; django.setup()
-from rest_framework_simplejwt.tokens import AccessToken
-from users.models import User
-print(AccessToken.for_user(User(id=$USER_ID, password='!')))" 2>/dev/null)
-.venv/bin/granian --interface wsgi --host 127.0.0.1 --port "$PORT" --workers 2 \
-  --blocking-threads 1 --no-ws --log-level warning referral_system.wsgi:application \
-  >/dev/null 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+# shellcheck source=bench/serve.sh
+. bench/serve.sh
+serve bench.steps_settings "$PORT" 1
+TOKEN=$(token "$USER_ID")
 PATHS=(/healthz /steps/bare/ /steps/token/ /steps/round-trip/ "/steps/read/?user=$USER_ID"
   "/steps/read-json/?user=$USER_ID" /api/profile/)
 for p in "${PATHS[@]}"; do  # each must answer 200 before it is timed
