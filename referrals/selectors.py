@@ -112,15 +112,12 @@ def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> Refe
         has_newer, has_older = more, True
     else:
         has_newer, has_older = bool(cursor), more
-    return ReferralPage(
-        results=rows,
-        next_cursor=_encode(_AFTER, rows[-1].invited_at, rows[-1].id)
-        if rows and has_older
-        else None,
-        previous_cursor=_encode(_BEFORE, rows[0].invited_at, rows[0].id)
-        if rows and has_newer
-        else None,
-    )
+    next_cursor = previous_cursor = None
+    if rows and has_older:
+        next_cursor = _encode(_AFTER, rows[-1].invited_at, rows[-1].id)
+    if rows and has_newer:
+        previous_cursor = _encode(_BEFORE, rows[0].invited_at, rows[0].id)
+    return ReferralPage(results=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
 @dataclass(frozen=True)
