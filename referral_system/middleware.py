@@ -15,7 +15,12 @@ logger = logging.getLogger(__name__)
 
 
 def error_json(status: int, detail: str, code: str, **extra: object) -> JsonResponse:
-    return JsonResponse({"detail": detail, "code": code, **extra}, status=status)
+    """The error shape outside DRF, written as DRF's renderer writes it (compact UTF-8)."""
+    return JsonResponse(
+        {"detail": detail, "code": code, **extra},
+        status=status,
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
 
 
 def too_big() -> JsonResponse:

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_yasg.views import get_schema_view
@@ -9,6 +9,7 @@ from rest_framework import permissions
 
 from . import health
 from .api_docs import API_INFO
+from .middleware import error_json
 
 schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
 
@@ -35,7 +36,7 @@ urlpatterns = [
 def _json_or_default(status: int, code: str, detail: Any, default):  # type: ignore[no-untyped-def]
     def handler(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": str(detail), "code": code}, status=status)
+            return error_json(status, str(detail), code)
         return default(request, *args, **kwargs)
 
     return handler

@@ -80,6 +80,20 @@ def test_wrong_method_and_unknown_api_path(api) -> None:
         assert_error(api.get("/api/nothing-here/"), 404, "not_found")
 
 
+def test_errors_outside_drf_are_written_as_drf_writes_them(api) -> None:
+    """Compact UTF-8 JSON, whichever layer answers: the URL resolver's 404, DRF's 405."""
+    import json
+
+    with override_settings(DEBUG=False):
+        for response in [
+            api.get("/api/nothing-here/", HTTP_ACCEPT_LANGUAGE="ru"),
+            api.get(SEND, HTTP_ACCEPT_LANGUAGE="ru"),
+        ]:
+            text = response.content.decode()
+            assert text == json.dumps(response.json(), ensure_ascii=False, separators=(",", ":"))
+            assert any("\u0430" <= ch <= "\u044f" for ch in text)  # Russian, not \u escapes
+
+
 DEAD_REDIS = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
