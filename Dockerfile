@@ -41,7 +41,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
 # GRANIAN_WORKERS: one per core the container gets. 2 threads each: 1 was 1-4 % faster on the
-# profile, but then one slow SMS send holds a whole worker (bench/README.md). The alternative:
+# profile, but with a 200 ms SMS gateway it completed half the logins (bench/README.md).
+# The alternative:
 #   docker run ... IMAGE gunicorn --config gunicorn.conf.py
 # granian's own lines and its access log (one line a request, no query string) go through
 # the project's masking filter, as JSON lines with LOG_JSON=True (granian_logging.json).
