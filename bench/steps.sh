@@ -5,16 +5,16 @@
 #   bench/steps.sh [USER_ID]        # default 100,003, an ordinary user; 1 has 100,000 referrals
 #
 # Serves the production settings plus bench/steps_urls.py's probe views with granian
-# (2 workers x 1 thread), then runs each path for 2 s at 16 connections, in three rounds, and
-# prints req/s and the CPU time per request it implies (2 cores / req/s); differences between
-# neighbours are what the step added.
+# (2 workers x THREADS threads, default 1), then runs each path for 2 s at 16 connections, in
+# three rounds, and prints req/s and the CPU time per request it implies (2 cores / req/s);
+# differences between neighbours are what the step added.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 USER_ID=${1:-100003}
 PORT=${PORT:-18401}
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
-serve bench.steps_settings "$PORT" 1
+serve bench.steps_settings "$PORT" "${THREADS:-1}"
 TOKEN=$(token "$USER_ID")
 PATHS=(/healthz /steps/bare/ /steps/token/ /steps/round-trip/ "/steps/read/?user=$USER_ID"
   "/steps/read-json/?user=$USER_ID" /api/profile/)
