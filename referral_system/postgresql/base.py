@@ -29,14 +29,16 @@ TRUSTED_FOR = 0.1  # seconds
 
 
 class PreparedCursor(psycopg.Cursor[Any]):  # server-side binding
-    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: Any = None
+    ) -> Any:
         # Django turns psycopg's statement cache off (prepare_threshold None: nothing is ever
         # prepared, even when asked); on for this one call, prepared at once.
         connection = self.connection
         threshold = connection.prepare_threshold
         connection.prepare_threshold = 0
         try:
-            return super().execute(query, params, prepare=True)
+            return super().execute(query, params, prepare=True, binary=binary)
         finally:
             connection.prepare_threshold = threshold
 
