@@ -109,7 +109,7 @@ def test_a_prepared_cursor_prepares_once_per_connection_and_nothing_else(conn) -
     assert conn.connection.prepare_threshold is None
 
 
-def test_a_prepared_statement_outlives_a_rollback_or_is_prepared_again(conn) -> None:
+def test_after_a_rollback_the_statement_is_prepared_again(conn) -> None:
     with conn.prepared_cursor() as cursor:
         cursor.execute("SELECT %s::int + 1", [1])
     conn.set_autocommit(False)
