@@ -14,9 +14,6 @@ USER_ID=${2:-100003}
 PORT=${PORT:-18400}
 # shellcheck source=bench/serve.sh
 . bench/serve.sh
-# make bench's writes (logins, activations) leave heap pages not all-visible: index-only scans
-# of the popular user's list would then fetch heap rows the fresh benchmark never does.
-psql "$DATABASE_URL" -qc "VACUUM (ANALYZE) users_user"
 serve referral_system.settings.production "$PORT" "${THREADS:-2}"
 TOKEN=$(token "$USER_ID")
 snapshot() {  # process name, user and system clock ticks, summed over processes of that name
