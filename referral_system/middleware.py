@@ -14,6 +14,11 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 
+def is_api(request: HttpRequest) -> bool:
+    """Whether the request is for the JSON API (errors in the error shape), not a page."""
+    return request.path.startswith("/api/")
+
+
 def error_json(status: int, detail: str, code: str, **extra: object) -> JsonResponse:
     """The error shape outside DRF, written as DRF's renderer writes it (compact UTF-8)."""
     return JsonResponse(
@@ -61,9 +66,7 @@ class ErrorShapeMiddleware:
     def unavailable(request: HttpRequest) -> HttpResponse:
         """503: the error shape for the API, a page of its own for people on the HTML pages."""
         logger.warning("backing service unavailable")
-        if not request.path.startswith("/api/") and "text/html" in request.headers.get(
-            "Accept", ""
-        ):
+        if not is_api(request) and "text/html" in request.headers.get("Accept", ""):
             try:
                 page = render_to_string("503.html", {"retry_url": request.get_full_path()})
                 return HttpResponse(page, status=503)

@@ -9,7 +9,7 @@ from rest_framework import permissions
 
 from . import health
 from .api_docs import API_INFO
-from .middleware import error_json
+from .middleware import error_json, is_api
 
 schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
 
@@ -35,7 +35,7 @@ urlpatterns = [
 
 def _json_or_default(status: int, code: str, detail: Any, default):  # type: ignore[no-untyped-def]
     def handler(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if request.path.startswith("/api/"):
+        if is_api(request):
             return error_json(status, str(detail), code)
         return default(request, *args, **kwargs)
 
