@@ -6,19 +6,18 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from referral_system.testing import auth_client
+from referral_system.testing import auth_client, redis_clear
 from users.models import User
 from users.sms import locmem
-from users.store import get_store
 
 
 @pytest.fixture(autouse=True)
 def _clean_store_and_outbox() -> Iterator[None]:
-    get_store().clear()
+    redis_clear()
     locmem.outbox.clear()
     locmem.fail_sends = False
     yield
-    get_store().clear()
+    redis_clear()
     locmem.fail_sends = False
 
 

@@ -17,7 +17,7 @@ from functools import cache
 
 import psycopg
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as referrals.invite_codes
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as users.invite_codes
 CODE_BITS = 30  # 6 characters of 5 bits
 _MASK = (1 << CODE_BITS) - 1
 FAMILY = 5

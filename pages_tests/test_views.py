@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from referral_system.testing import limit_reset
 from users.models import User
 from users.sms import locmem
-from users.store import get_store
 
 from .conftest import last_code, make_user
 
@@ -131,7 +131,7 @@ def test_ip_limit_is_shown_on_the_phone_page(browser_client: Client, settings: A
 
 def test_send_again_sends_a_new_code_after_the_cooldown(browser_client: Client) -> None:
     post(browser_client, "/", {"phone_number": PHONE})
-    get_store().delete(f"otp:cooldown:{PHONE}")  # as if the second had passed
+    limit_reset("send_cooldown", PHONE)  # as if the second had passed
     response = post(browser_client, "/code/resend/", {}, page="/code/")
     assert response["Location"] == reverse("page-code") + "?sent=1"
     assert len(locmem.outbox) == 2

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from rest_framework.test import APIClient
 
+from core.redis import redis_connection, redis_key
 from users.models import User
 from users.tokens import token_pair_issue
 
@@ -47,3 +49,19 @@ def run_parallel(fn: Callable[[int], Any], n: int) -> list[Any]:
     for t in threads:
         t.join()
     return results
+
+
+def redis_clear() -> None:
+    """Forget every code, counter and cache entry of this run (only under its key prefix)."""
+    cache.delete_pattern("*")  # type: ignore[attr-defined]
+
+
+def limit_reset(rule: str, subject: str) -> None:
+    """Forget one rule's count for one subject (as if its window had passed)."""
+    redis_connection().delete(redis_key(f"limit:{rule}:{subject}"))
+
+
+def stored_codes() -> list[dict[Any, Any]]:
+    """Every one-time code as Redis holds it."""
+    db = redis_connection()
+    return [db.hgetall(key) for key in db.scan_iter(match=redis_key("otp:*"))]

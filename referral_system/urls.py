@@ -7,9 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions
 
+from core.api_docs import API_INFO
+from core.errors import error_json
+from core.middleware import is_api
+
 from . import health
-from .api_docs import API_INFO
-from .middleware import error_json, is_api
 
 schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
 

@@ -1,26 +1,22 @@
 """Writes about referrals: activating someone's invite code, once, without cycles."""
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from referral_system.errors import (
-    ApiError,
+from core.errors import ApiError, ServiceUnavailable
+from core.limits import limits_take
+from users.invite_codes import invite_code_normalize
+from users.models import User
+
+from .errors import (
     InviteCodeAlreadyActivated,
     InviteCodeInvalid,
     InviteCodeNotFound,
     InviteCycle,
     OwnInviteCode,
-    ServiceUnavailable,
-    TooManyRequests,
 )
-from users.models import User
-from users.store import get_store
 
-from .invite_codes import invite_code_normalize
-
-HOUR = 3600
 ACTIVATION_ATTEMPTS = 20
 
 _ROOT_SQL = """
@@ -89,38 +85,23 @@ def invite_code_activate(*, user: User, raw_code: object, client_ip: str) -> boo
     """Make the owner of ``raw_code`` ``user``'s inviter; False if that was already so.
 
     Failed attempts are limited per user and per IP (a slot is taken before trying and
-    given back on success), so the short codes cannot be enumerated.
+    given back unless the attempt fails), so the short codes cannot be enumerated.
     """
-    store = get_store()
-    taken: list[str] = []
+    taken = limits_take(
+        ("invite_failures_per_user", str(user.pk)), ("invite_failures_per_ip", client_ip)
+    )
     try:
-        for key, limit in (
-            (f"invite:fail:user:{user.pk}", settings.INVITE_FAILURES_PER_USER_HOUR),
-            (f"invite:fail:ip:{client_ip}", settings.INVITE_FAILURES_PER_IP_HOUR),
-        ):
-            hit = store.hit(key, HOUR)
-            taken.append(key)
-            if hit.count > limit:
-                raise TooManyRequests(hit.ttl)
         code = invite_code_normalize(raw_code)
         if code is None:
             raise InviteCodeInvalid()
         changed = _activate_retrying(user.pk, code)
-    except ApiError as exc:
-        if isinstance(exc, TooManyRequests):
-            _refund(taken)
+    except ApiError:
         raise  # a failed attempt keeps its slot
     except BaseException:
-        _refund(taken)
+        taken.refund()
         raise
-    _refund(taken)
+    taken.refund()
     return changed
-
-
-def _refund(keys: list[str]) -> None:
-    store = get_store()
-    for key in keys:
-        store.refund(key)
 
 
 def _activate_retrying(user_id: int, code: str) -> bool:

@@ -10,26 +10,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from referral_system.client_ip import client_ip
-from referral_system.errors import ApiError
-from users.selectors import user_with_inviter_code
+from core.client_ip import client_ip
+from core.errors import ApiError
 from users.views import error_text, first_error
 
 from .apis import InviteInput, cursor_link
-from .selectors import InvalidCursor, referral_page
+from .errors import InvalidCursor
+from .selectors import activated_invite_code, referral_page
 from .services import invite_code_activate
 
 
 def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-    user = user_with_inviter_code(user_id=request.user.pk)  # type: ignore[arg-type]
-    assert user is not None  # the session's user (login_required)
+    user = request.user
     page = referral_page(
-        user_id=user.pk, size=settings.REFERRALS_PAGE_SIZE, cursor=request.GET.get("cursor")
+        user_id=user.pk,  # type: ignore[arg-type]
+        size=settings.REFERRALS_PAGE_SIZE,
+        cursor=request.GET.get("cursor"),
     )
     url = request.build_absolute_uri()
     context = {
         "profile": user,
-        "activated_code": user.inviter_code,  # type: ignore[attr-defined]
+        "activated_code": activated_invite_code(user=user),  # type: ignore[arg-type]
         "referrals": page.results,
         "next_url": cursor_link(url, page.next_cursor),
         "previous_url": cursor_link(url, page.previous_cursor),

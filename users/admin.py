@@ -8,7 +8,6 @@ from django.http import HttpRequest
 
 from .models import User
 from .phone import phone_normalize
-from .services import user_insert
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -19,7 +18,7 @@ class UserCreationForm(AdminUserCreationForm):
     def clean_phone_number(self) -> str:
         from django.core.exceptions import ValidationError
 
-        from referral_system.errors import ApiError
+        from core.errors import ApiError
 
         try:
             return phone_normalize(self.cleaned_data["phone_number"])
@@ -72,4 +71,4 @@ class UserAdmin(BaseUserAdmin):
         if change:
             super().save_model(request, obj, form, change)
         else:
-            user_insert(user=obj)
+            User.objects.insert(obj)

@@ -1,6 +1,7 @@
 """Phone login API: thin views, each an input serializer, a service call and an output."""
 
 import re
+from typing import Any
 
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referral_system.api_docs import (
+from core.api_docs import (
     BAD_INPUT,
     INVALID_CODE_ERROR,
     RATE_LIMITED,
@@ -20,10 +21,11 @@ from referral_system.api_docs import (
     VALIDATION_ERROR,
     error,
 )
-from referral_system.client_ip import client_ip
-from referral_system.errors import ApiError
+from core.client_ip import client_ip
+from core.errors import ApiError
+from core.fields import StrictCharField
 
-from .codes import code_send
+from .otp import code_send
 from .phone import MAX_INPUT_LENGTH, phone_normalize
 from .services import user_login
 from .tokens import refresh_token_revoke, refresh_token_rotate
@@ -52,15 +54,6 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 
 
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers, booleans and other non-strings."""
-
-    def to_internal_value(self, data: object) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class SendCodeInput(serializers.Serializer):
     phone_number = PhoneField()
 
@@ -78,6 +71,12 @@ class SendCodeOutput(serializers.Serializer):
 
     class Meta:
         ref_name = "SendCodeOutput"
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if data["debug_code"] is None:  # absent, as documented, rather than null
+            del data["debug_code"]
+        return data
 
 
 class VerifyCodeInput(serializers.Serializer):
@@ -101,8 +100,10 @@ class TokenPairOutput(serializers.Serializer):
         ref_name = "TokenPair"
 
 
-class VerifyCodeOutput(TokenPairOutput):
-    user_id = serializers.IntegerField()
+class VerifyCodeOutput(serializers.Serializer):
+    access = serializers.CharField(source="tokens.access")
+    refresh = serializers.CharField(source="tokens.refresh")
+    user_id = serializers.IntegerField(source="user.pk")
     is_new_user = serializers.BooleanField()
 
     class Meta:
@@ -166,14 +167,7 @@ class SendCodeApi(PublicApi):
         data = SendCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         sent = code_send(phone=data.validated_data["phone_number"], client_ip=client_ip(request))
-        body = {
-            "phone_number": sent.phone_number,
-            "expires_in": sent.expires_in,
-            "resend_in": sent.resend_in,
-        }
-        if sent.debug_code is not None:
-            body["debug_code"] = sent.debug_code
-        return Response(body)
+        return Response(SendCodeOutput(sent).data)
 
 
 class VerifyCodeApi(PublicApi):
@@ -202,9 +196,7 @@ class VerifyCodeApi(PublicApi):
             code=data.validated_data["auth_code"],
             client_ip=client_ip(request),
         )
-        return Response(
-            {**login.tokens, "user_id": login.user.pk, "is_new_user": login.is_new_user}
-        )
+        return Response(VerifyCodeOutput(login).data)
 
 
 class TokenRefreshApi(PublicApi):
@@ -223,7 +215,9 @@ class TokenRefreshApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(refresh_token_rotate(raw=data.validated_data["refresh"]))
+        return Response(
+            TokenPairOutput(refresh_token_rotate(raw=data.validated_data["refresh"])).data
+        )
 
 
 class LogoutApi(PublicApi):

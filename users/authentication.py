@@ -1,117 +1,143 @@
-"""Bearer access tokens: one check, shared by DRF's authentication and the lean profile read.
+"""Bearer access tokens, read by simplejwt; the user read with one statement.
 
-simplejwt issues the tokens; reading them is done here. Its reader goes through PyJWT's
-general decoder (algorithm tables, option dictionaries, claim validators): 126 µs a token
-on the benchmark machine, against 15 µs for this check of the one shape we issue (HS256,
-``exp``, ``jti``, ``token_type`` "access", the user id claim). The algorithm is pinned, so
-``alg: none`` or any other header is refused before the signature is looked at; the
-signature is compared in constant time before the payload is parsed. A token that passed is
-remembered (``_signed_claims``): the same client's next requests only check the clock.
+simplejwt decodes and validates the token (PyJWT with the configured algorithm, keys,
+audience, issuer and leeway; the token type and ``jti``). Ours adds what it lacks:
+
+- a shape check before any work: at most ``MAX_TOKEN_LENGTH`` characters, three segments of
+  canonical base64url (a string that PyJWT would decode to the same bytes as another is
+  refused, so one token cannot be sent in many spellings);
+- a user id claim that is a whole number;
+- a memory of tokens that passed, bounded in bytes: checking one costs ~0.1 ms of CPU
+  (bench/README.md), and a client sends the same token with every request for its
+  lifetime. The clock is checked on every use; a change of ``SIMPLE_JWT`` forgets them all.
 """
 
 import base64
 import binascii
 import functools
-import hmac
-import json
+import re
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
+import cachetools
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework_simplejwt import settings as simplejwt
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import AccessToken
 
-from referral_system.errors import TokenNotValid
-from referral_system.exceptions import WWW_AUTHENTICATE
+from core.errors import WWW_AUTHENTICATE
 
+from .errors import TokenNotValid
 from .selectors import user_read
 
-ALGORITHM = "HS256"
+MAX_TOKEN_LENGTH = 1024  # ours are ~250 characters; anything longer is refused unread
+REMEMBERED_BYTES = 2 * 1024 * 1024  # of token text; ~7,000 of our tokens
+_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$", re.ASCII)
 _SCHEME = "Bearer"
-_NUMBER = (int, float)
 
 
-def _b64(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+@dataclass(frozen=True)
+class _Claims:
+    user_id: int
+    not_before: float
+    expires: float
+    size: int  # what it costs to remember: the token's length
 
 
-def _instant(value: Any) -> float:
-    """A NumericDate claim (seconds since the epoch); anything else is a bad token."""
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise ValueError(value)
-    return float(value)
+def _canonical(segment: str) -> bool:
+    """Whether ``segment`` is base64url exactly as an encoder writes it (no padding, no
+    stray bits in the last character), so only one spelling of any bytes passes."""
+    if not _SEGMENT.match(segment) or len(segment) % 4 == 1:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == segment
+
+
+class _Reader:
+    """simplejwt's check under one version of the settings, with the tokens it passed."""
+
+    def __init__(self, jwt: Any) -> None:
+        self.jwt = jwt
+        self.backend = TokenBackend(
+            jwt.ALGORITHM,
+            jwt.SIGNING_KEY,
+            jwt.VERIFYING_KEY,
+            jwt.AUDIENCE,
+            jwt.ISSUER,
+            jwt.JWK_URL,
+            jwt.LEEWAY,
+            jwt.JSON_ENCODER,
+        )
+        # simplejwt's token, checked with this backend (simplejwt builds its own at import,
+        # so a changed SIMPLE_JWT would not reach it).
+        self.token_class = type("AccessToken", (AccessToken,), {"_token_backend": self.backend})
+        self.leeway = self.backend.get_leeway().total_seconds()
+        self.remembered: cachetools.LRUCache[str, _Claims] = cachetools.LRUCache(
+            REMEMBERED_BYTES, getsizeof=lambda claims: claims.size
+        )
+        self.lock = threading.Lock()
+
+    def claims(self, raw: str) -> _Claims:
+        with self.lock:
+            known = self.remembered.get(raw)
+        if known is None:
+            known = self.check(raw)
+            with self.lock:
+                self.remembered[raw] = known
+        now = time.time()
+        if known.expires <= now - self.leeway or known.not_before > now + self.leeway:
+            raise TokenNotValid()
+        return known
+
+    def check(self, raw: str) -> _Claims:
+        if len(raw) > MAX_TOKEN_LENGTH or raw.count(".") != 2:
+            raise TokenNotValid()
+        if not all(map(_canonical, raw.split("."))):
+            raise TokenNotValid()
+        try:
+            payload = self.token_class(raw).payload  # type: ignore[arg-type]
+            moments = [float(payload[claim]) for claim in ("nbf", "iat") if claim in payload]
+            expires = float(payload["exp"])
+        except (TokenError, KeyError, TypeError, ValueError, OverflowError):
+            # simplejwt raises TypeError itself for a signed "exp" that is a string.
+            raise TokenNotValid() from None
+        user_id = payload.get(self.jwt.USER_ID_CLAIM)
+        if isinstance(user_id, bool) or not isinstance(user_id, int | str):
+            raise TokenNotValid()
+        if isinstance(user_id, str) and not (user_id.isascii() and user_id.isdigit()):
+            raise TokenNotValid()
+        return _Claims(int(user_id), max(moments, default=float("-inf")), expires, len(raw))
+
+
+@functools.lru_cache(maxsize=1)
+def _reader(jwt: Any) -> _Reader:
+    return _Reader(jwt)
 
 
 def access_token_user_id(token: str) -> int:
     """The user id an access token we signed speaks for; ``TokenNotValid`` for anything else."""
-    jwt = simplejwt.api_settings  # read each time: simplejwt replaces it when settings change
-    try:
-        user_id, expires, not_before = _signed_claims(
-            token,
-            jwt.SIGNING_KEY,
-            jwt.JTI_CLAIM,
-            jwt.TOKEN_TYPE_CLAIM,
-            jwt.USER_ID_CLAIM,
-        )
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeError, binascii.Error):
-        # json.JSONDecodeError is a ValueError; a non-object header or payload is an
-        # AttributeError or TypeError; non-ASCII text cannot be a token we issued.
-        raise TokenNotValid() from None
-    now = time.time()
-    leeway = jwt.LEEWAY
-    leeway = leeway.total_seconds() if hasattr(leeway, "total_seconds") else leeway
-    if expires <= now - leeway or not_before > now + leeway:
-        raise TokenNotValid()
-    return user_id
+    return _reader(simplejwt.api_settings).claims(token).user_id
 
 
-# What a token's signature and claims say depends on the token and the settings alone, so it
-# is remembered for the tokens seen last: a client sends the same access token with every
-# request for its lifetime, and checking it again cost ~26 us a request under load (bench/
-# README.md). Only tokens that passed are remembered (an exception is never cached), the
-# settings are part of the key (a new signing key forgets every token), and the times are
-# checked against the clock on every call.
-REMEMBERED_TOKENS = 4096
+def remembered_tokens() -> int:
+    """How many checked tokens this process remembers (under the current settings)."""
+    return len(_reader(simplejwt.api_settings).remembered)
 
 
-@functools.lru_cache(maxsize=REMEMBERED_TOKENS)
-def _signed_claims(
-    token: str, key: str, jti_claim: str, type_claim: str, user_claim: str
-) -> tuple[int, float, float]:
-    """(user id, expiry, earliest valid time) of an access token with our signature and
-    shape; ValueError (or another error ``access_token_user_id`` maps) for anything else."""
-    header, payload, signature = token.split(".")
-    if json.loads(_b64(header)).get("alg") != ALGORITHM:
-        raise ValueError("algorithm")
-    expected = hmac.digest(key.encode(), f"{header}.{payload}".encode("ascii"), "sha256")
-    if not hmac.compare_digest(expected, _b64(signature)):
-        raise ValueError("signature")
-    claims = json.loads(_b64(payload))
-    expires = _instant(claims["exp"])
-    not_before = max(
-        (_instant(claims[early]) for early in ("nbf", "iat") if early in claims),
-        default=float("-inf"),
-    )
-    if jti_claim not in claims:
-        raise ValueError("no id")
-    if claims[type_claim] != "access":
-        raise ValueError("token type")
-    user_id = claims[user_claim]
-    if isinstance(user_id, bool) or not isinstance(user_id, int | str):
-        raise ValueError("user id")
-    if isinstance(user_id, str) and not (user_id.isascii() and user_id.isdigit()):
-        raise ValueError("user id")
-    return int(user_id), expires, not_before
-
-
-def bearer_token(request: HttpRequest) -> str | None:
+def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header; None without such a header.
 
     Other schemes are not ours (None, so the request is anonymous); ``Bearer`` with other
-    than exactly one value after it is refused, as simplejwt did.
+    than exactly one value after it is refused, as simplejwt does.
     """
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
@@ -128,7 +154,7 @@ def bearer_token(request: HttpRequest) -> str | None:
 
 
 class JWTAuthentication(BaseAuthentication):
-    """Bearer authentication: the token checked here, the user read with one statement."""
+    """Bearer authentication: the token checked by simplejwt, the user read with one statement."""
 
     def authenticate(self, request: Request) -> tuple[Any, str] | None:
         token = bearer_token(request)

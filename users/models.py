@@ -6,8 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals.invite_codes import invite_code_generate
-
+from .invite_codes import invite_code_generate
 from .managers import UserManager
 
 
@@ -55,7 +54,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 condition=Q(referrals_count__gte=0), name="user_referrals_count_gte_0"
             ),
-            # What users.phone and referrals.invite_codes produce, held by the database too:
+            # What users.phone and users.invite_codes produce, held by the database too:
             # an import or a raw write cannot store another spelling of a number or a code.
             models.CheckConstraint(
                 condition=Q(phone_number__regex=r"^\+[1-9][0-9]{1,14}$"), name="user_phone_e164"

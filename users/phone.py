@@ -5,12 +5,11 @@ import re
 import phonenumbers
 from django.conf import settings
 
-from referral_system.errors import InvalidPhone, PhoneRegionNotAllowed
+from .errors import InvalidPhone, PhoneRegionNotAllowed
 
 MAX_INPUT_LENGTH = 32
 # ASCII digits and the usual punctuation only: phonenumbers would read other scripts' digits.
 _ALLOWED = re.compile(r"^\+?[0-9 ()\-.]+$", re.ASCII)
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$", re.ASCII)
 
 
 def phone_normalize(raw: object) -> str:

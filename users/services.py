@@ -2,35 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
-from referral_system.errors import ServiceUnavailable, UserInactive
-from referrals.invite_codes import invite_code_generate
-
-from .codes import code_verify
+from .errors import UserInactive
 from .models import User
+from .otp import code_verify
 from .tokens import token_pair_issue
-
-INVITE_CODE_ATTEMPTS = 8
-
-
-def user_insert(*, user: User) -> User:
-    """Insert a new user, drawing a new invite code whenever the drawn one is taken.
-
-    The unique index decides; a collision never leaves a user without a code. Any other
-    integrity error (say, a phone number registered in parallel) is raised as it is.
-    """
-    for _attempt in range(INVITE_CODE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                user.save(force_insert=True)
-            return user
-        except IntegrityError:
-            if not User.objects.filter(invite_code=user.invite_code).exists():
-                raise
-            user.invite_code = invite_code_generate()
-    raise ServiceUnavailable()
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from referral_system.errors import TokenNotValid
-
+from .errors import TokenNotValid
 from .models import RevokedToken, User
 
 

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from referral_system.client_ip import client_ip
-from referral_system.errors import ApiError, InvalidCode, TooManyRequests
+from core.client_ip import client_ip
+from core.errors import ApiError, TooManyRequests
 
 from .apis import SendCodeInput, VerifyCodeInput
-from .codes import code_send
+from .errors import InvalidCode
+from .otp import code_send
 from .services import user_login
 from .sms import get_sms_backend
 

@@ -33,7 +33,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "referral_system.middleware.ErrorShapeMiddleware",
+    "core.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,10 +78,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's, with the health check skipped for a connection that served a request
-        # a moment ago (referral_system/postgresql/base.py).
-        DATABASES["default"]["ENGINE"] = "referral_system.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
@@ -89,28 +85,27 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
-# --- Cache: Redis when REDIS_URL is set, else Django's in-process cache -------------------
+# --- Cache and atomic counters: Redis when REDIS_URL is set, else one in this process ------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rs"),
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
-                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=1.0),
-                "CONNECTION_POOL_KWARGS": {"health_check_interval": 15},
-            },
-        }
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL or "redis://in-process",
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="rs"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+            "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=1.0),
+            "CONNECTION_POOL_KWARGS": {"health_check_interval": 15},
+        },
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "referral-system",
-        }
+}
+if not REDIS_URL:
+    # No Redis server: fakeredis in this process, running the same Lua (core/redis.py).
+    import fakeredis
+
+    CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {
+        "connection_class": fakeredis.FakeConnection
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -147,8 +142,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": RENDERERS,
-    "DEFAULT_PARSER_CLASSES": ["referral_system.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "referral_system.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -179,7 +174,7 @@ SWAGGER_SETTINGS = {
         }
     },
     "USE_SESSION_AUTH": False,
-    "DEFAULT_INFO": "referral_system.api_docs.API_INFO",
+    "DEFAULT_INFO": "core.api_docs.API_INFO",
 }
 
 # --- Phone login and one-time codes ---------------------------------------------------------

@@ -5,7 +5,6 @@ from django.test import override_settings
 
 from referral_system.testing import auth_client
 from users.sms import locmem
-from users.store import get_store
 from users.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +104,8 @@ DEAD_REDIS = {
 
 @pytest.fixture
 def dead_redis():
-    get_store.cache_clear()
     with override_settings(CACHES=DEAD_REDIS):
         yield
-    get_store.cache_clear()
 
 
 def test_without_redis_codes_fail_closed_with_503_and_profiles_still_work(

@@ -73,7 +73,7 @@ def test_manage_py_defaults_to_development_on_embedded_services() -> None:
             "--no-imports",
             "-c",
             "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DEBUG, "
-            "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SMS_BACKEND)",
+            "s.DATABASES['default']['ENGINE'], s.CACHES['default']['LOCATION'], s.SMS_BACKEND)",
         ],
         cwd=ROOT,
         env={
@@ -91,6 +91,6 @@ def test_manage_py_defaults_to_development_on_embedded_services() -> None:
         "referral_system.settings.dev",
         "True",
         "django.db.backends.sqlite3",
-        "django.core.cache.backends.locmem.LocMemCache",
+        "redis://in-process",  # fakeredis, in this process
         "users.sms.console.ConsoleBackend",
     ]

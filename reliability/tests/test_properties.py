@@ -5,8 +5,8 @@ import re
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from referral_system.errors import ApiError
-from referrals.invite_codes import ALPHABET, invite_code_normalize
+from core.errors import ApiError
+from users.invite_codes import ALPHABET, invite_code_normalize
 from users.phone import phone_normalize
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$", re.ASCII)

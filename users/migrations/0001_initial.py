@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import referrals.invite_codes
+import users.invite_codes
 import users.managers
 from django.conf import settings
 from django.db import migrations, models
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('phone_number', models.CharField(max_length=16, unique=True, verbose_name='phone number')),
-                ('invite_code', models.CharField(default=referrals.invite_codes.invite_code_generate, editable=False, max_length=6, unique=True, verbose_name='invite code')),
+                ('invite_code', models.CharField(default=users.invite_codes.invite_code_generate, editable=False, max_length=6, unique=True, verbose_name='invite code')),
                 ('invited_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='invite activated at')),
                 ('referrals_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='referrals')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),

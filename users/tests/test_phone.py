@@ -5,7 +5,7 @@ from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from referral_system.errors import InvalidPhone, PhoneRegionNotAllowed
+from users.errors import InvalidPhone, PhoneRegionNotAllowed
 from users.phone import phone_mask, phone_normalize
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$", re.ASCII)

@@ -3,8 +3,8 @@ import re
 import pytest
 from django.test import override_settings
 
+from referral_system.testing import limit_reset, stored_codes
 from users.sms import locmem
-from users.store import MemoryStore, RedisStore, get_store
 
 from .helpers import PHONE, assert_error, last_code, send, verify
 
@@ -49,18 +49,9 @@ def test_no_debug_code_with_a_real_backend(api) -> None:
     assert "debug_code" not in send(api).json()
 
 
-def _stored_codes() -> list[object]:
-    store = get_store()
-    if isinstance(store, RedisStore):
-        pattern = store.prefix + "otp:code:*"
-        return [store.redis.hgetall(key) for key in store.redis.scan_iter(match=pattern)]
-    assert isinstance(store, MemoryStore)
-    return [value for key, (value, _) in store._data.items() if key.startswith("otp:code:")]
-
-
 def test_code_is_stored_only_as_an_hmac(api) -> None:
     send(api)
-    stored = _stored_codes()
+    stored = stored_codes()
     assert len(stored) == 1
     assert last_code() not in repr(stored)
     assert re.search(r"[0-9a-f]{64}", repr(stored))
@@ -76,11 +67,10 @@ def test_resend_waits_for_the_cooldown(api) -> None:
 
 @override_settings(AUTH_CODE_RESEND_INTERVAL=1)
 def test_at_most_five_codes_per_phone_an_hour(api, outbox) -> None:
-    store = get_store()
     for _ in range(5):
-        store.delete(f"otp:cooldown:{PHONE}")
+        limit_reset("send_cooldown", PHONE)
         assert send(api).status_code == 200
-    store.delete(f"otp:cooldown:{PHONE}")
+    limit_reset("send_cooldown", PHONE)
     body = assert_error(send(api), 429, "too_many_requests")
     assert body["retry_after"] > 60
     assert len(outbox) == 5

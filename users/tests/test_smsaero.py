@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
 
+from referral_system.testing import redis_clear
 from users import sms
-from users.store import get_store
 
 from .smsaero_gateway import FakeGateway, self_signed_cert
 
@@ -40,10 +40,10 @@ def smsaero_settings(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[obje
     settings.SMSAERO_TIMEOUT = 3
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     sms._backend.cache_clear()
-    get_store().clear()
+    redis_clear()
     yield settings
     sms._backend.cache_clear()
-    get_store().clear()
+    redis_clear()
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import time
 import pytest
 from django.test import override_settings
 
+from referral_system.testing import limit_reset
 from users.models import User
-from users.store import get_store
 
 from .helpers import PHONE, assert_error, last_code, login, send, verify, wrong
 
@@ -18,7 +18,7 @@ def test_first_login_creates_the_user_then_finds_them(api) -> None:
     user = User.objects.get(pk=first["user_id"])
     assert user.phone_number == PHONE
     assert user.last_login is not None
-    get_store().delete(f"otp:cooldown:{PHONE}")
+    limit_reset("send_cooldown", PHONE)
     second = login(api, "8 (999) 123-45-67")
     assert second["is_new_user"] is False
     assert second["user_id"] == first["user_id"]
@@ -59,14 +59,14 @@ def test_never_sent_and_expired_codes_look_the_same(api) -> None:
 def test_twenty_failures_per_phone_an_hour_and_a_resend_does_not_reset_them(api) -> None:
     failures = 0
     for _ in range(4):
-        get_store().delete(f"otp:cooldown:{PHONE}")
+        limit_reset("send_cooldown", PHONE)
         send(api)
         code = last_code()
         for _ in range(5):
             assert_error(verify(api, wrong(code)), 400, "invalid_code")
             failures += 1
     assert failures == 20
-    get_store().delete(f"otp:cooldown:{PHONE}")
+    limit_reset("send_cooldown", PHONE)
     send(api)
     body = assert_error(verify(api, last_code()), 429, "too_many_requests")
     assert body["retry_after"] > 0

@@ -3,13 +3,13 @@
 import logging
 from collections.abc import Callable
 
-import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from .errors import UNAVAILABLE_ERRORS, error_json
 
 logger = logging.getLogger(__name__)
 
@@ -19,16 +19,7 @@ def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def error_json(status: int, detail: str, code: str, **extra: object) -> JsonResponse:
-    """The error shape outside DRF, written as DRF's renderer writes it (compact UTF-8)."""
-    return JsonResponse(
-        {"detail": detail, "code": code, **extra},
-        status=status,
-        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
-    )
-
-
-def too_big() -> JsonResponse:
+def too_big() -> HttpResponse:
     return error_json(413, _("The request body is too large."), "request_too_large")
 
 
@@ -52,13 +43,13 @@ class ErrorShapeMiddleware:
             return too_big()
         try:
             return self.get_response(request)
-        except (redis.RedisError, OperationalError, InterfaceError):
+        except UNAVAILABLE_ERRORS:
             return self.unavailable(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, RequestDataTooBig):
             return too_big()
-        if isinstance(exception, redis.RedisError | OperationalError | InterfaceError):
+        if isinstance(exception, UNAVAILABLE_ERRORS):
             return self.unavailable(request)
         return None
 

@@ -1,4 +1,9 @@
-"""One error shape for the whole API: ``{"detail", "code"}`` plus ``"errors"`` for bad input."""
+"""One error shape for the whole API: ``{"detail", "code"}`` plus ``"errors"`` for bad input.
+
+``ApiError`` is what services raise (each app defines its own subclasses in its
+``errors.py``); ``exception_handler`` is DRF's ``EXCEPTION_HANDLER`` and ``error_json`` writes
+the same shape for the few answers given outside DRF (middleware, the URL resolver's errors).
+"""
 
 import logging
 from typing import Any
@@ -6,22 +11,67 @@ from typing import Any
 import redis
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from .errors import ApiError, ServiceUnavailable, TooManyRequests
-
 logger = logging.getLogger(__name__)
 
-# Field-level codes that are specific enough to become the response's top-level code.
-DOMAIN_FIELD_CODES = {"invalid_phone", "phone_region_not_allowed"}
 WWW_AUTHENTICATE = 'Bearer realm="api"'
+# Field-level codes that are specific enough to become the response's top-level code.
+DOMAIN_FIELD_CODES = {"invalid_phone", "phone_region_not_allowed", "phone_not_mobile"}
+# A backing service that does not answer: 503, never a 500.
+UNAVAILABLE_ERRORS = (redis.RedisError, OperationalError, InterfaceError)
+
+
+class ApiError(Exception):
+    """An error a client can act on: an HTTP status, a stable code and a human message."""
+
+    status_code = 400
+    code = "invalid"
+    default_detail: Any = gettext_lazy("Invalid request.")
+
+    def __init__(self, detail: Any = None, **extra: Any) -> None:
+        self.detail = detail if detail is not None else self.default_detail
+        self.extra = extra
+        super().__init__(str(self.detail))
+
+
+class TooManyRequests(ApiError):
+    status_code = 429
+    code = "too_many_requests"
+    default_detail = gettext_lazy("Too many requests. Try again later.")
+
+    def __init__(self, retry_after: int, detail: Any = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail, retry_after=self.retry_after)
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+    code = "service_unavailable"
+    default_detail = gettext_lazy("The service is temporarily unavailable. Try again later.")
+
+
+class NotFound(ApiError):
+    status_code = 404
+    code = "not_found"
+    default_detail = gettext_lazy("Not found.")
 
 
 def error_body(detail: Any, code: str, **extra: Any) -> dict[str, Any]:
     return {"detail": str(detail), "code": code, **extra}
+
+
+def error_json(status: int, detail: str, code: str, **extra: object) -> JsonResponse:
+    """The error shape outside DRF, written as DRF's renderer writes it (compact UTF-8)."""
+    return JsonResponse(
+        error_body(detail, code, **extra),
+        status=status,
+        json_dumps_params={"ensure_ascii": False, "separators": (",", ":")},
+    )
 
 
 def _flatten(errors: Any) -> dict[str, list[str]]:
@@ -42,25 +92,22 @@ def _flatten(errors: Any) -> dict[str, list[str]]:
     return flat
 
 
-def _first_code(codes: Any) -> str | None:
-    if isinstance(codes, dict):
-        for value in codes.values():
-            found = _first_code(value)
-            if found:
+def _first(nested: Any) -> Any:
+    """The first leaf of DRF's nested dicts and lists of codes or messages (None if none)."""
+    if isinstance(nested, dict):
+        nested = list(nested.values())
+    if isinstance(nested, list):
+        for value in nested:
+            found = _first(value)
+            if found is not None and found != "":
                 return found
-    elif isinstance(codes, list):
-        for value in codes:
-            found = _first_code(value)
-            if found:
-                return found
-    elif isinstance(codes, str):
-        return codes
-    return None
+        return None
+    return nested
 
 
 def validation_response(exc: exceptions.ValidationError) -> Response:
     errors = _flatten(exc.detail)
-    first_code = _first_code(exc.get_codes())
+    first_code = _first(exc.get_codes())
     code = first_code if first_code in DOMAIN_FIELD_CODES else "invalid"
     field, messages = next(iter(errors.items()))
     message = messages[0] if messages else _("Invalid input.")
@@ -84,7 +131,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's EXCEPTION_HANDLER: every error leaves in the same shape."""
     if isinstance(exc, ApiError):
         return api_error_response(exc)
-    if isinstance(exc, redis.RedisError | OperationalError | InterfaceError):
+    if isinstance(exc, UNAVAILABLE_ERRORS):
         logger.warning("backing service unavailable: %s", type(exc).__name__)
         return api_error_response(ServiceUnavailable())
     if isinstance(exc, DatabaseError):
@@ -96,24 +143,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):
         return validation_response(exc)
-    if isinstance(exc, exceptions.Throttled):
-        return api_error_response(TooManyRequests(getattr(exc, "wait", None) or 1))
     if isinstance(exc, exceptions.APIException):
-        codes = exc.get_codes()
-        code = codes if isinstance(codes, str) else _first_code(codes) or "error"
-        detail = exc.detail if isinstance(exc.detail, str) else _first_message(exc.detail)
+        code = _first(exc.get_codes()) or "error"
+        detail = exc.detail.get("detail") if isinstance(exc.detail, dict) else None
+        detail = detail if detail is not None else _first(exc.detail)
         headers = {}
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             headers["WWW-Authenticate"] = WWW_AUTHENTICATE
         return Response(error_body(detail, code), status=exc.status_code, headers=headers)
     return None
-
-
-def _first_message(detail: Any) -> str:
-    if isinstance(detail, dict):
-        if "detail" in detail:
-            return str(detail["detail"])
-        return _first_message(next(iter(detail.values()), ""))
-    if isinstance(detail, list):
-        return _first_message(detail[0]) if detail else ""
-    return str(detail)

@@ -12,7 +12,7 @@ _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def invite_code_generate() -> str:
-    """A fresh random code; uniqueness is the database's job (see user_insert)."""
+    """A fresh random code; uniqueness is the database's job (see UserManager.insert)."""
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 

@@ -3,10 +3,9 @@ import re
 import pytest
 from django.core.management import call_command
 
-from referral_system.errors import ServiceUnavailable
-from referrals.invite_codes import ALPHABET, invite_code_generate, invite_code_normalize
+from core.errors import ServiceUnavailable
+from users.invite_codes import ALPHABET, invite_code_generate, invite_code_normalize
 from users.models import User
-from users.services import user_insert
 
 CANONICAL = re.compile(r"^[0-9A-HJKMNP-TV-Z]{6}$")
 
@@ -70,7 +69,7 @@ def test_every_way_of_creating_a_user_gives_a_code(admin_client, monkeypatch) ->
 @pytest.mark.django_db
 def test_a_colliding_code_is_drawn_again() -> None:
     taken = User.objects.create_user(phone_number="+79990000001").invite_code
-    user = user_insert(user=User(phone_number="+79990000002", invite_code=taken))
+    user = User.objects.insert(User(phone_number="+79990000002", invite_code=taken))
     assert user.pk is not None
     assert user.invite_code != taken
     assert User.objects.filter(invite_code=taken).count() == 1
@@ -79,9 +78,9 @@ def test_a_colliding_code_is_drawn_again() -> None:
 @pytest.mark.django_db
 def test_retries_are_bounded(monkeypatch) -> None:
     taken = User.objects.create_user(phone_number="+79990000001").invite_code
-    monkeypatch.setattr("users.services.invite_code_generate", lambda: taken)
+    monkeypatch.setattr("users.managers.invite_code_generate", lambda: taken)
     with pytest.raises(ServiceUnavailable):
-        user_insert(user=User(phone_number="+79990000002", invite_code=taken))
+        User.objects.insert(User(phone_number="+79990000002", invite_code=taken))
     assert not User.objects.filter(phone_number="+79990000002").exists()
 
 

@@ -1,0 +1,145 @@
+"""Every rate limit of the product, as one table of named rules, and one way to take them.
+
+A rule counts requests (or failures) per subject (a phone, an IP, a user) in a window.
+``limits_take`` takes several rules in ONE atomic Redis step (a Lua script): concurrent
+requests can never all slip under a limit, as DRF's get-then-set throttles can. Two kinds:
+
+- ``request``: every request counts, refused ones too (a client that keeps asking stays
+  refused); never given back.
+- ``slot``: a slot taken before trying and given back with ``Taken.refund()`` when the
+  attempt succeeds or fails for a reason that is not the client's (the SMS gateway is down),
+  and at once when a later rule refuses the request. Failure caps and SMS quotas are slots.
+
+The numbers come from settings (their environment variables are in sample.env).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .errors import TooManyRequests
+from .redis import redis_key, run_script
+
+HOUR = 3600
+DAY = "day"  # a window that ends at the next UTC midnight (a daily budget)
+
+
+@dataclass(frozen=True)
+class Rule:
+    limit: str | int  # a number, or the name of the setting that holds it
+    window: str | int  # seconds, the name of a setting in seconds, or DAY
+    kind: Literal["request", "slot"] = "slot"
+    detail: Any = None  # the 429's message, when the generic one would not say enough
+
+
+RULES: dict[str, Rule] = {
+    # Sending a code (in this order).
+    "send_per_ip": Rule("AUTH_SEND_PER_IP_HOUR", HOUR, "request"),
+    "send_cooldown": Rule(
+        1,
+        "AUTH_CODE_RESEND_INTERVAL",
+        detail=_("A code was sent recently. Wait before asking again."),
+    ),
+    "send_per_phone": Rule("AUTH_CODE_SENDS_PER_PHONE_HOUR", HOUR),
+    "sms_per_day": Rule("SMS_DAILY_BUDGET", DAY),
+    # Checking a code.
+    "verify_per_ip": Rule("AUTH_VERIFY_PER_IP_HOUR", HOUR, "request"),
+    "verify_failures_per_phone": Rule("AUTH_CODE_FAILURES_PER_PHONE_HOUR", HOUR),
+    # Activating an invite code: failed attempts, so the short codes cannot be enumerated.
+    "invite_failures_per_user": Rule("INVITE_FAILURES_PER_USER_HOUR", HOUR),
+    "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR),
+}
+
+
+def _number(value: str | int) -> int:
+    return int(getattr(settings, value)) if isinstance(value, str) else value
+
+
+def _seconds_to_utc_midnight(now: datetime) -> int:
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - now).total_seconds()))
+
+
+class LimitExceeded(TooManyRequests):
+    """A rule refused the request: which one, and in how many seconds it clears."""
+
+    def __init__(self, rule: str, retry_after: int, detail: Any = None) -> None:
+        self.rule = rule
+        super().__init__(retry_after, detail)
+
+
+# KEYS: the counters, in order; ARGV: limit, window, slot (1/0) for each. Counts each in turn;
+# at the first over its limit, gives back the slots counted so far (that one included) and
+# returns its position (1-based) and seconds left; when every rule let the request through,
+# {0, 0, then each counter's new count}.
+_TAKE = """
+local counts = {0, 0}
+for i, key in ipairs(KEYS) do
+  local limit, window = tonumber(ARGV[3 * i - 2]), tonumber(ARGV[3 * i - 1])
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then redis.call('EXPIRE', key, window); ttl = window end
+  if count > limit then
+    for j = 1, i do
+      if ARGV[3 * j] == '1' then redis.call('DECR', KEYS[j]) end
+    end
+    return {i, ttl}
+  end
+  counts[i + 2] = count
+end
+return counts
+"""
+# Gives one back on each counter that still exists (a DECR on an expired one would create a
+# counter that never expires).
+_REFUND = """
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The slots one request holds; ``refund()`` gives them back (one round trip)."""
+
+    slots: tuple[str, ...]
+    left: dict[str, int]  # per rule: how many more the subject may take in this window
+
+    def refund(self) -> None:
+        if self.slots:
+            run_script(_REFUND, list(self.slots))
+
+
+def limits_take(*checks: tuple[str, str]) -> Taken:
+    """Count ``(rule, subject)`` pairs in order, atomically; raise ``LimitExceeded`` for the
+    first rule over its limit (nothing of its slots kept), else return the slots taken."""
+    keys: list[str] = []
+    args: list[int] = []
+    slots: list[str] = []
+    now = datetime.now(UTC)
+    for name, subject in checks:
+        rule = RULES[name]
+        if rule.window == DAY:
+            key, window = f"{name}:{now:%Y%m%d}:{subject}", _seconds_to_utc_midnight(now) + 60
+        else:
+            key, window = f"{name}:{subject}", _number(rule.window)
+        key = redis_key("limit:" + key)
+        keys.append(key)
+        args += [_number(rule.limit), window, int(rule.kind == "slot")]
+        if rule.kind == "slot":
+            slots.append(key)
+    refused, ttl, *counts = run_script(_TAKE, keys, args)
+    if refused:
+        name = checks[int(refused) - 1][0]
+        raise LimitExceeded(name, int(ttl), RULES[name].detail)
+    left = {
+        name: args[3 * i] - int(count)
+        for i, ((name, _s), count) in enumerate(zip(checks, counts, strict=True))
+    }
+    return Taken(tuple(slots), left)

@@ -1,0 +1,132 @@
+"""One-time login codes: issue, store (as an HMAC only), check once, within the limits.
+
+A code lives in Redis as a hash {d: digest, a: wrong attempts}; putting and checking it are
+each one Lua script, so two concurrent checks of the right code can never both win.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from core.limits import LimitExceeded, limits_take
+from core.redis import redis_connection, redis_key, run_script
+
+from .errors import InvalidCode, SmsUnavailable
+from .phone import phone_mask
+from .sms import SmsSendError, get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+
+class CodeCheck(Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    MISSING = "missing"
+
+
+# KEYS[1] the code's hash; ARGV[1] digest, ARGV[2] seconds to live. Replaces any older code.
+_PUT = """
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+# KEYS[1] the code's hash; ARGV[1] digest, ARGV[2] attempts allowed. Spends a right code;
+# counts a wrong one and deletes the code at the last attempt. Returns {result, left}.
+_CHECK = """
+local stored = redis.call('HGET', KEYS[1], 'd')
+if not stored then return {'missing', 0} end
+if stored == ARGV[1] then redis.call('DEL', KEYS[1]); return {'ok', 0} end
+local left = tonumber(ARGV[2]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
+if left <= 0 then redis.call('DEL', KEYS[1]); left = 0 end
+return {'wrong', left}
+"""
+
+
+@dataclass(frozen=True)
+class SentCode:
+    phone_number: str
+    expires_in: int
+    resend_in: int
+    debug_code: str | None = None
+
+
+def _code_key(phone: str) -> str:
+    return redis_key(f"otp:{phone}")
+
+
+def _digest(phone: str, code: str) -> str:
+    """The code as stored: an HMAC bound to the phone, useless without SECRET_KEY."""
+    return salted_hmac("users.codes", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def code_check(*, phone: str, code: str) -> tuple[CodeCheck, int]:
+    """Spend ``phone``'s code if ``code`` is it; (result, attempts left on this code)."""
+    result, left = run_script(
+        _CHECK, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS]
+    )
+    return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
+
+
+def code_send(*, phone: str, client_ip: str) -> SentCode:
+    """Issue a new code for ``phone`` and send it by SMS, within every limit.
+
+    The limits are one atomic step; when the SMS cannot be sent they are given back (the IP's
+    request count excepted), so a failed send starts no cooldown and spends no budget.
+    """
+    try:
+        taken = limits_take(
+            ("send_per_ip", client_ip),
+            ("send_cooldown", phone),
+            ("send_per_phone", phone),
+            ("sms_per_day", ""),
+        )
+    except LimitExceeded as exc:
+        if exc.rule == "sms_per_day":
+            logger.error("daily SMS budget of %s exhausted", settings.SMS_DAILY_BUDGET)
+            raise SmsUnavailable(retry_after=exc.retry_after) from None
+        raise
+    code = f"{secrets.randbelow(10**6):06d}"
+    backend = get_sms_backend()
+    try:
+        run_script(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
+        backend.send(phone=phone, text=_("Your login code: %(code)s") % {"code": code})
+    except SmsSendError as exc:
+        redis_connection().delete(_code_key(phone))
+        taken.refund()
+        logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
+        raise SmsUnavailable() from None
+    except BaseException:
+        taken.refund()
+        raise
+    reveal = settings.DEBUG and backend.reveals_codes
+    return SentCode(
+        phone_number=phone,
+        expires_in=settings.AUTH_CODE_TIMEOUT,
+        resend_in=settings.AUTH_CODE_RESEND_INTERVAL,
+        debug_code=code if reveal else None,
+    )
+
+
+def code_verify(*, phone: str, code: str, client_ip: str) -> None:
+    """Spend the code for ``phone`` if ``code`` is right; raise InvalidCode or TooManyRequests.
+
+    A failure slot is taken before the check and given back on success, so no burst of
+    parallel guesses can get past the per-phone failure cap.
+    """
+    taken = limits_take(("verify_per_ip", client_ip), ("verify_failures_per_phone", phone))
+    try:
+        result, left = code_check(phone=phone, code=code)
+    except BaseException:
+        taken.refund()
+        raise
+    if result is CodeCheck.OK:
+        taken.refund()
+        return
+    failures_left = taken.left["verify_failures_per_phone"]
+    raise InvalidCode(attempts_left=max(0, min(left, failures_left)))
