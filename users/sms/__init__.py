@@ -19,9 +19,4 @@ def get_sms_backend() -> BaseSmsBackend:
     return _backend(settings.SMS_BACKEND)
 
 
-def sms_send(*, phone: str, text: str) -> None:
-    """Send ``text`` to ``phone`` (E.164) or raise SmsSendError."""
-    get_sms_backend().send(phone=phone, text=text)
-
-
-__all__ = ["BaseSmsBackend", "SmsSendError", "get_sms_backend", "sms_send"]
+__all__ = ["BaseSmsBackend", "SmsSendError", "get_sms_backend"]
