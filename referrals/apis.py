@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from core.api_docs import RATE_LIMITED, UNAUTHORIZED, UNAVAILABLE, VALIDATION_ERROR, error
 from core.client_ip import client_ip
 from core.fields import StrictCharField
+from core.serializers import OutputSerializer
 from users.invite_codes import INPUT_MAX_LENGTH
 
 from .selectors import profile_read, referral_page
@@ -58,7 +59,7 @@ class CursorLinkField(serializers.URLField):
         return replace_query_param(request.build_absolute_uri(url), "cursor", cursor)
 
 
-class ProfileOutput(serializers.Serializer):
+class ProfileOutput(OutputSerializer):
     id = serializers.IntegerField()
     phone_number = serializers.CharField()
     invite_code = serializers.CharField(help_text="This user's own code, to share.")
@@ -82,7 +83,7 @@ class ProfileOutput(serializers.Serializer):
         ref_name = "Profile"
 
 
-class ReferralOutput(serializers.Serializer):
+class ReferralOutput(OutputSerializer):
     phone_number = serializers.CharField()
     activated_at = serializers.DateTimeField(source="invited_at")
 
@@ -90,7 +91,7 @@ class ReferralOutput(serializers.Serializer):
         ref_name = "Referral"
 
 
-class ReferralPageOutput(serializers.Serializer):
+class ReferralPageOutput(OutputSerializer):
     next = CursorLinkField(source="next_cursor")
     previous = CursorLinkField(source="previous_cursor")
     results = ReferralOutput(many=True)

@@ -24,6 +24,7 @@ from core.api_docs import (
 from core.client_ip import client_ip
 from core.errors import ApiError
 from core.fields import StrictCharField
+from core.serializers import OutputSerializer
 
 from .otp import code_send
 from .phone import MAX_INPUT_LENGTH, phone_normalize
@@ -61,7 +62,7 @@ class SendCodeInput(serializers.Serializer):
         ref_name = "SendCodeInput"
 
 
-class SendCodeOutput(serializers.Serializer):
+class SendCodeOutput(OutputSerializer):
     phone_number = serializers.CharField(help_text="The number in E.164.")
     expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
     resend_in = serializers.IntegerField(help_text="Seconds before a new code may be requested.")
@@ -92,7 +93,7 @@ class VerifyCodeInput(serializers.Serializer):
         return value
 
 
-class TokenPairOutput(serializers.Serializer):
+class TokenPairOutput(OutputSerializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
@@ -100,7 +101,7 @@ class TokenPairOutput(serializers.Serializer):
         ref_name = "TokenPair"
 
 
-class VerifyCodeOutput(serializers.Serializer):
+class VerifyCodeOutput(OutputSerializer):
     access = serializers.CharField(source="tokens.access")
     refresh = serializers.CharField(source="tokens.refresh")
     user_id = serializers.IntegerField(source="user.pk")
