@@ -13,6 +13,7 @@ from referral_system.errors import InvalidCode, SmsUnavailable, TooManyRequests
 
 from .phone import phone_mask
 from .sms import SmsSendError, get_sms_backend
+from .sms.message import login_code_text
 from .store import CodeCheck, get_store
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
         store.code_put(code_key, _digest(phone, code), settings.AUTH_CODE_TIMEOUT)
         backend = get_sms_backend()
         try:
-            backend.send(phone=phone, text=_("Your login code: %(code)s") % {"code": code})
+            backend.send(phone=phone, text=login_code_text(code))
         except SmsSendError as exc:
             store.delete(code_key)
             logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
