@@ -20,6 +20,7 @@ from referral_system.errors import ApiError, InvalidCode, TooManyRequests
 
 from .apis import SendCodeInput, VerifyCodeInput
 from .codes import code_send
+from .dev_inbox import inbox_available
 from .services import user_login
 from .sms import get_sms_backend
 
@@ -101,6 +102,7 @@ def _code_context(request: HttpRequest, phone: str, **extra: Any) -> dict[str, A
         "resend_in": _resend_in(request),
         "expires_minutes": settings.AUTH_CODE_TIMEOUT // 60,
         "console_hint": settings.DEBUG and get_sms_backend().reveals_codes,
+        "inbox": inbox_available(),
         **extra,
     }
 
