@@ -9,7 +9,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .phone import phone_display
 from .sms import get_sms_backend
 from .sms.base import SentSms
 
@@ -40,12 +39,7 @@ def sms_inbox_json(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "messages": [
-                {
-                    "time": sms.sent_at.isoformat(),
-                    "phone": sms.phone,
-                    "phone_display": phone_display(sms.phone),
-                    "text": sms.text,
-                }
+                {"time": sms.sent_at.isoformat(), "phone": sms.phone, "text": sms.text}
                 for sms in _messages()
             ]
         },
