@@ -117,7 +117,8 @@ def invite_page(request: HttpRequest) -> HttpResponse:
 
 def _forget_offer(request: HttpRequest, raw_code: str) -> None:
     """Stop offering the followed link's code once it was tried for good."""
-    if request.session.get(SESSION_INVITE_OFFER) == invite_code_normalize(raw_code):
+    offer = request.session.get(SESSION_INVITE_OFFER)
+    if offer is not None and offer == invite_code_normalize(raw_code):
         del request.session[SESSION_INVITE_OFFER]
 
 
