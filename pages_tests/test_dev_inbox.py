@@ -72,6 +72,7 @@ def test_console_backend_keeps_the_last_50(debug: Any, capsys: pytest.CaptureFix
     for n in range(60):
         backend.send(phone=PHONE, text=f"message {n}")
     kept = backend.recent_messages()
+    assert kept is not None
     assert len(kept) == console.KEPT == 50
     assert [m.text for m in kept[:2]] == ["message 59", "message 58"]
     assert kept[-1].text == "message 10"
