@@ -2,23 +2,33 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install migrate test lint typecheck check lock clean bench bench-ci
+.PHONY: run install install-run migrate test lint typecheck check lock clean bench bench-ci
 
-$(STAMP): requirements-dev.lock pyproject.toml
+# Running needs requirements.lock only; the tests, linters and type checker add the dev lock.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+
+$(RUN_STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	touch $(RUN_STAMP)
 
-install: $(STAMP)  ## virtualenv with the locked dependencies
+$(DEV_STAMP): requirements-dev.lock $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	touch $(DEV_STAMP)
 
-migrate: install
+install-run: $(RUN_STAMP)  ## virtualenv with what running needs (requirements.lock)
+
+install: $(DEV_STAMP)  ## the same plus the test, lint and type-check tools (requirements-dev.lock)
+
+migrate: install-run
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate  ## set everything up and serve http://127.0.0.1:8000 on the embedded defaults

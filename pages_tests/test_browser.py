@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from users.models import User
+from users.phone import phone_display
 
 from .conftest import last_code, make_user
 
@@ -26,6 +27,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need
 
 SHOTS = Path(django_settings.BASE_DIR) / "artifacts" / "screenshots"
 PHONE = "+79991234567"
+PHONE_SHOWN = "+7 999 123-45-67"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -103,7 +105,7 @@ def test_whole_login_with_a_wrong_code_first(page: Any) -> None:
     page.fill("#phone", "8 999 123-45-67")
     navigate(page, "button.primary")
     page.wait_for_url("**/code/")
-    assert PHONE in page.inner_text(".hint")
+    assert PHONE_SHOWN in page.inner_text(".hint")
     assert page.is_disabled("#resend")
     shot(page, "2-code")
     page.fill("#code", "000000" if last_code(PHONE) != "000000" else "111111")
@@ -116,7 +118,7 @@ def test_whole_login_with_a_wrong_code_first(page: Any) -> None:
     navigate(page, "button.primary")
     page.wait_for_url("**/profile/")
     user = User.objects.get(phone_number=PHONE)
-    assert page.inner_text("#my-phone") == PHONE
+    assert page.inner_text("#my-phone") == PHONE_SHOWN
     assert page.inner_text("#my-code") == user.invite_code
     assert page.is_visible("#invite")
 
@@ -150,9 +152,13 @@ def test_send_again_after_the_countdown(page: Any, settings: Any) -> None:
 def test_copy_button_copies_the_invite_code(page: Any) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     user = sign_in(page)
-    page.click("[data-copy]")
-    sync_api.expect(page.locator("[data-copy]")).to_have_text("Copied")
+    page.click("[data-copy='#my-code']")
+    sync_api.expect(page.locator("[data-copy='#my-code']")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == user.invite_code
+    page.click("#copy-link")
+    sync_api.expect(page.locator("#copy-link")).to_have_text("Copied")
+    link = page.evaluate("navigator.clipboard.readText()")
+    assert link == f"{page.url.split('/profile/')[0]}/i/{user.invite_code}"
 
 
 def test_activation_errors_then_success(page: Any) -> None:
@@ -169,11 +175,11 @@ def test_activation_errors_then_success(page: Any) -> None:
         (invited.invite_code, "This code belongs to someone you invited, directly or not."),
     ]:
         page.fill("#invite", code)
-        navigate(page, "form.inline button")
+        navigate(page, "#activate")
         assert page.inner_text("#invite-error") == message
     shot(page, "3-profile-invite-error")
     page.fill("#invite", inviter.invite_code.lower())
-    navigate(page, "form.inline button")
+    navigate(page, "#activate")
     page.wait_for_selector("#activated-code")
     assert page.inner_text("#activated-code") == inviter.invite_code
     assert page.is_visible("text=The invite code is activated.")
@@ -187,10 +193,10 @@ def test_already_activated_from_a_stale_tab(page: Any) -> None:
     other_tab = page.context.new_page()
     other_tab.goto("/profile/")
     page.fill("#invite", first.invite_code)
-    navigate(page, "form.inline button")
+    navigate(page, "#activate")
     page.wait_for_selector("#activated-code")
     other_tab.fill("#invite", second.invite_code)
-    navigate(other_tab, "form.inline button")
+    navigate(other_tab, "#activate")
     assert other_tab.inner_text("#invite-error") == "You have already activated an invite code."
     assert other_tab.inner_text("#activated-code") == first.invite_code
 
@@ -204,14 +210,15 @@ def test_referrals_are_paged_then_log_out(page: Any, settings: Any) -> None:
         User.objects.filter(pk=referral.pk).update(invited_by=me, invited_at=referral.date_joined)
     User.objects.filter(pk=me.pk).update(referrals_count=len(phones))
     page.goto("/profile/")
-    assert page.inner_text("h2") == "5 people activated your code"
+    assert page.inner_text("#invited-title") == "5 people activated your code"
     shot(page, "4-profile-referrals")
     pages = [page.locator("#referrals .phone").all_inner_texts()]
     while page.locator("#next-page").count():
         navigate(page, "#next-page")
         pages.append(page.locator("#referrals .phone").all_inner_texts())
     assert [len(p) for p in pages] == [2, 2, 1]
-    assert [p for chunk in pages for p in chunk] == list(reversed(phones))
+    shown = [phone_display(p) for p in reversed(phones)]
+    assert [p for chunk in pages for p in chunk] == shown
     navigate(page, "#prev-page")
     assert page.locator("#referrals .phone").all_inner_texts() == pages[1]
     navigate(page, "#logout")
@@ -253,3 +260,171 @@ def test_swagger_ui_loads_all_its_assets(page: Any) -> None:
     assert any(p.endswith("/auth/send-code/") for p in paths), paths
     shot(page, "6-swagger")
     assert failed == []
+
+
+def test_swagger_and_redoc_load_nothing_from_other_sites(page: Any, live_server: Any) -> None:
+    """Every request either stays on this server or is refused by the page's own policy
+    (ReDoc's bundle asks for its vendor's logo; the CSP in our ReDoc template refuses it)."""
+    left: list[str] = []
+    refused: list[str] = []
+    local = live_server.url
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if url.startswith(local) or url.startswith(("data:", "blob:")):
+            request_route.continue_()
+        else:
+            left.append(url)
+            request_route.abort()
+
+    page.context.route("**/*", route)
+    page.on(
+        "requestfailed",
+        lambda r: refused.append(r.url) if not r.url.startswith(local) else None,
+    )
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.goto("/swagger/")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    page.goto("/redoc/")
+    page.wait_for_selector("text=Referral System API", timeout=15000)
+    page.wait_for_load_state("networkidle")
+    shot(page, "6-redoc")
+    assert left == []
+    assert all(url.startswith("https://cdn.redoc.ly/") for url in refused), refused
+
+
+def test_code_field_is_ready_for_autofill(page: Any) -> None:
+    ask_code(page)
+    field = page.locator("#code")
+    assert field.get_attribute("autocomplete") == "one-time-code"
+    assert field.get_attribute("inputmode") == "numeric"
+
+
+# Stands in for Chrome's WebOTP: the page's request for a code waits until the test delivers
+# the SMS's code, as the browser does when the SMS arrives.
+WEBOTP_STUB = """
+window.OTPCredential = function OTPCredential() {};
+window.__otpRequests = [];
+navigator.credentials.get = (options) => new Promise((resolve) => {
+  window.__otpRequests.push(options.otp);
+  window.__deliverOtp = (code) => resolve({ code, type: "otp" });
+});
+"""
+
+
+def test_webotp_fills_in_the_code_and_signs_in(page: Any) -> None:
+    page.context.add_init_script(WEBOTP_STUB)
+    ask_code(page)
+    assert page.evaluate("window.__otpRequests") == [{"transport": ["sms"]}]
+    with page.expect_navigation(wait_until="load"):
+        page.evaluate(f"window.__deliverOtp({last_code(PHONE)!r})")
+    page.wait_for_url("**/profile/")
+
+
+def test_without_webotp_nothing_changes(page: Any) -> None:
+    page.context.add_init_script("delete window.OTPCredential;")
+    ask_code(page)
+    page.fill("#code", last_code(PHONE))
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+
+
+def test_development_inbox_from_the_code_page(page: Any, settings: Any) -> None:
+    settings.DEBUG = True
+    ask_code(page)
+    ask_code(page, "+79990000077")
+    with page.context.expect_page() as opened:
+        page.click("#dev-inbox-link")
+    inbox = opened.value
+    inbox.wait_for_load_state("load")
+    assert inbox.locator("#inbox .phone").all_inner_texts() == [
+        "+7 999 000-00-77",
+        PHONE_SHOWN,
+    ]
+    text = inbox.locator("#inbox .sms-text").first.inner_text()
+    code = last_code("+79990000077")
+    assert text == f"Your login code: {code}\n@localhost #{code}"
+    inbox.set_viewport_size({"width": 420, "height": 520})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    inbox.screenshot(path=str(SHOTS / "7-dev-inbox.png"), full_page=True)
+    page.fill("#code", code)
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+
+
+def test_invite_link_new_visitor_signs_in_then_activates_with_one_click(page: Any) -> None:
+    friend = make_user("+79165550011")
+    response = page.goto(f"/i/{friend.invite_code}")
+    assert response.status == 200
+    assert page.inner_text("h1") == "You were invited"
+    assert "+7 916" not in page.content()
+    shot(page, "8-invite-link")
+    navigate(page, "#sign-in")
+    page.fill("#phone", PHONE)
+    navigate(page, "button.primary")
+    page.fill("#code", last_code(PHONE))
+    navigate(page, "button.primary")
+    page.wait_for_url("**/profile/")
+    assert friend.invite_code in page.inner_text("#invite-offer")
+    assert page.input_value("#invite") == friend.invite_code
+    assert User.objects.get(phone_number=PHONE).invited_by_id is None
+    shot(page, "8-profile-invite-offer")
+    navigate(page, "#activate")
+    assert page.inner_text("#activated-code") == friend.invite_code
+    assert User.objects.get(phone_number=PHONE).invited_by_id == friend.pk
+    assert not page.is_visible("#invite-offer")
+
+
+def test_invite_link_signed_in_visitor_goes_straight_to_the_offer(page: Any) -> None:
+    sign_in(page)
+    friend = make_user("+79165550011")
+    page.goto(f"/i/{friend.invite_code.lower()}")
+    page.wait_for_url("**/profile/#activation")
+    assert page.input_value("#invite") == friend.invite_code
+    navigate(page, "#activate")
+    assert page.inner_text("#activated-code") == friend.invite_code
+
+
+def test_invite_link_unknown_own_and_already_activated(page: Any) -> None:
+    response = page.goto("/i/ZZZZZZ")
+    assert response.status == 404
+    assert page.inner_text("h1") == "Invite link not found"
+    me = sign_in(page)
+    page.goto(f"/i/{me.invite_code}")
+    assert page.get_attribute("#invite-state", "data-state") == "own"
+    assert page.inner_text("h1") == "This is your own invite link"
+    friend, other = make_user("+79165550011"), make_user("+79165550022")
+    User.objects.filter(pk=me.pk).update(invited_by=friend, invited_at=me.date_joined)
+    page.goto(f"/i/{other.invite_code}")
+    assert page.get_attribute("#invite-state", "data-state") == "activated"
+    state = page.inner_text("#invite-state")
+    assert f"You have already activated the code {friend.invite_code}." in state
+
+
+def test_profile_in_russian_on_a_phone_keeps_the_placeholder_whole(page: Any) -> None:
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto("/")
+    navigate(page, "button[name=language][value=ru]")
+    me = sign_in(page)
+    referral = make_user("+79990000120")
+    User.objects.filter(pk=referral.pk).update(invited_by=me, invited_at=referral.date_joined)
+    User.objects.filter(pk=me.pk).update(referrals_count=1)
+    page.goto("/profile/")
+    assert page.inner_text("#activation-title") == "Кто вас пригласил"
+    assert page.inner_text("#invited-title") == "1 человек активировал ваш код"
+    room = page.evaluate(
+        """() => {
+          const field = document.getElementById("invite");
+          const style = getComputedStyle(field);
+          const ctx = document.createElement("canvas").getContext("2d");
+          ctx.font = style.font;
+          const text = ctx.measureText(field.placeholder).width;
+          const inner = field.clientWidth - parseFloat(style.paddingLeft)
+                        - parseFloat(style.paddingRight);
+          return inner - text;
+        }"""
+    )
+    assert room > 0
+    assert page.locator("#my-qr svg").is_visible()
+    shot(page, "9-profile-ru-phone")

@@ -50,7 +50,7 @@ def test_domain_error_in_both_languages() -> None:
         for lang in ("ru", "en")
     }
     assert {a.json()["code"] for a in answers.values()} == {"invalid_code"}
-    assert answers["ru"].json()["detail"].startswith("Код неверный или устарел.")
+    assert answers["ru"].json()["detail"].startswith("Неверный или просроченный код.")
     assert answers["en"].json()["detail"].startswith("The code is wrong or has expired.")
 
 

@@ -1,5 +1,6 @@
 """The HTML pages through Django's test client, CSRF checks on: same services, same rules."""
 
+import re
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from referral_system.testing import limit_reset
 from users.models import User
+from users.phone import phone_display
 from users.sms import locmem
 
 from .conftest import last_code, make_user
@@ -64,8 +66,8 @@ def test_whole_login_creates_the_user_and_a_session(browser_client: Client) -> N
     response = post(browser_client, "/", {"phone_number": "8 (999) 123-45-67"})
     assert response.status_code == 302
     page = browser_client.get("/code/").content.decode()
-    assert PHONE in page
-    assert 'id="dev-hint"' not in page  # the test SMS backend does not print codes
+    assert "+7 999 123-45-67" in page
+    assert 'id="dev-hint"' not in page  # DEBUG is off: no terminal, no inbox
     sign_in_response = post(browser_client, "/code/", {"auth_code": last_code(PHONE)})
     assert sign_in_response["Location"] == reverse("page-profile")
     user = User.objects.get(phone_number=PHONE)
@@ -200,7 +202,7 @@ def test_referrals_are_paged_with_the_cursor(signed_in: Client, settings: Any) -
     while url:
         response = signed_in.get(url)
         page = response.content.decode()
-        seen += [p for p in phones if p in page]
+        seen += [p for p in phones if phone_display(p) in page]
         url = response.context["next_url"]
     assert sorted(seen) == sorted(phones)
     assert len(seen) == 5
@@ -216,3 +218,17 @@ def test_logout_ends_the_session(signed_in: Client) -> None:
 
 def test_logout_needs_post(signed_in: Client) -> None:
     assert signed_in.get("/logout/").status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/redoc/", "/swagger/"])
+def test_api_docs_pages_name_nothing_external(client: Client, url: str) -> None:
+    html = client.get(url).content.decode()
+    assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html) == []
+
+
+def test_redoc_keeps_its_bundle_from_loading_other_sites(client: Client) -> None:
+    """The ReDoc bundle itself asks for a CDN logo; the page's policy refuses it."""
+    html = client.get("/redoc/").content.decode()
+    assert "Content-Security-Policy" in html
+    assert "img-src 'self' data:" in html
+    assert "default-src 'self'" in html

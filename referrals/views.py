@@ -1,36 +1,74 @@
-"""The profile page: own invite code, activation form, referrals in cursor pages."""
+"""The profile page (own invite code and link, activation, referrals in cursor pages) and the
+invite link's page, ``/i/<CODE>``."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.client_ip import client_ip
 from core.errors import ApiError
+from users.invite_codes import invite_code_normalize
+from users.models import User
 from users.views import error_text, first_error
 
 from .apis import InviteInput, cursor_link
 from .errors import InvalidCursor
+from .links import invite_code_owner, invite_qr_svg, invite_url
 from .selectors import activated_invite_code, referral_page
 from .services import invite_code_activate
 
+# The code of the invite link this browser followed, offered on the profile until it is
+# activated or cannot be (it survives the login: Django keeps session data across login()).
+SESSION_INVITE_OFFER = "invite_offer"
+ACTIVATION_SECTION = "#activation"
+
+
+def _offer(request: HttpRequest, user: User, activated_code: str | None) -> str | None:
+    """The followed link's code, if this user can still activate it; else say why not."""
+    code: str | None = request.session.get(SESSION_INVITE_OFFER)
+    if code is None:
+        return None
+    if code != user.invite_code and activated_code is None:
+        return code
+    del request.session[SESSION_INVITE_OFFER]
+    if code == user.invite_code:
+        messages.info(request, _("The invite link you followed is your own. Share it!"))
+    elif code != activated_code:
+        messages.info(
+            request,
+            _(
+                "You followed an invite link with the code %(code)s, but you have already "
+                "activated the code %(activated)s: an account can activate only one."
+            )
+            % {"code": code, "activated": activated_code},
+        )
+    return None
+
 
 def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)  # login_required
+    activated_code = activated_invite_code(user=user)
     page = referral_page(
-        user_id=user.pk,  # type: ignore[arg-type]
+        user_id=user.pk,
         size=settings.REFERRALS_PAGE_SIZE,
         cursor=request.GET.get("cursor"),
     )
     url = request.build_absolute_uri()
+    link = invite_url(request, user.invite_code)
     context = {
         "profile": user,
-        "activated_code": activated_invite_code(user=user),  # type: ignore[arg-type]
+        "activated_code": activated_code,
+        "offer_code": _offer(request, user, activated_code),
+        "invite_link": link,
+        "invite_qr": mark_safe(invite_qr_svg(link)),  # noqa: S308 (segno's SVG of our own URL)
         "referrals": page.results,
         "next_url": cursor_link(url, page.next_cursor),
         "previous_url": cursor_link(url, page.previous_cursor),
@@ -42,7 +80,7 @@ def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpRespo
 @require_GET
 @login_required(login_url="page-phone", redirect_field_name=None)
 def profile_page(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's page: phone, codes and referrals."""
+    """The signed-in user's page: phone, codes, invite link and referrals."""
     try:
         return _profile(request)
     except InvalidCursor:  # a cursor that was edited by hand
@@ -50,10 +88,15 @@ def profile_page(request: HttpRequest) -> HttpResponse:
         return redirect("page-profile")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required(login_url="page-phone", redirect_field_name=None)
 def invite_page(request: HttpRequest) -> HttpResponse:
-    """Activate someone's invite code with the API's service; errors shown on the profile."""
+    """Activate someone's invite code with the API's service; errors shown on the profile.
+
+    A GET (a reload after a failed activation) goes back to the profile.
+    """
+    if request.method == "GET":
+        return redirect("page-profile")
     raw = request.POST.get("invite_code", "")
     data = InviteInput(data={"invite_code": raw})
     if not data.is_valid():
@@ -65,6 +108,40 @@ def invite_page(request: HttpRequest) -> HttpResponse:
             client_ip=client_ip(request),
         )
     except ApiError as exc:
+        if exc.status_code < 429:  # this code will never do; a limit or an outage may pass
+            _forget_offer(request, data.validated_data["invite_code"])
         return _profile(request, exc.status_code, invite_error=error_text(exc), invite_input=raw)
+    _forget_offer(request, data.validated_data["invite_code"])
     messages.success(request, _("The invite code is activated."))
     return redirect("page-profile")
+
+
+def _forget_offer(request: HttpRequest, raw_code: str) -> None:
+    """Stop offering the followed link's code once it was tried for good."""
+    offer = request.session.get(SESSION_INVITE_OFFER)
+    if offer is not None and offer == invite_code_normalize(raw_code):
+        del request.session[SESSION_INVITE_OFFER]
+
+
+@require_GET
+def invite_link_page(request: HttpRequest, code: str) -> HttpResponse:
+    """``/i/<CODE>``: says the visitor was invited (never whose phone it is) and keeps the code
+    for the profile's one-click offer; a signed-in visitor who can use it goes straight there.
+    """
+    owner = invite_code_owner(raw_code=code)
+    if owner is None:
+        return render(request, "referrals/invite_link.html", {"state": "unknown"}, status=404)
+    context: dict[str, Any] = {"code": owner.invite_code}
+    if not request.user.is_authenticated:
+        request.session[SESSION_INVITE_OFFER] = owner.invite_code
+        return render(request, "referrals/invite_link.html", {**context, "state": "invited"})
+    user = cast(User, request.user)
+    activated_code = activated_invite_code(user=user)
+    if owner.pk == user.pk:
+        context["state"] = "own"
+    elif activated_code is not None:
+        context.update(state="activated", activated_code=activated_code)
+    else:
+        request.session[SESSION_INVITE_OFFER] = owner.invite_code
+        return redirect(reverse("page-profile") + ACTIVATION_SECTION)
+    return render(request, "referrals/invite_link.html", context)

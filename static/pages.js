@@ -1,4 +1,5 @@
-// The pages' only script: the copy button and the "send again" countdown.
+// The pages' only script: the copy buttons, the "send again" countdown, and WebOTP on the
+// code page (Chrome fills in the code from the SMS; without the API nothing changes).
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-copy]")) {
@@ -31,5 +32,20 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(tick, 1000);
     };
     tick();
+  }
+  const otp = document.querySelector('input[autocomplete="one-time-code"]');
+  if (otp && "OTPCredential" in window && navigator.credentials) {
+    const form = otp.form;
+    const abort = new AbortController();
+    form.addEventListener("submit", () => abort.abort());
+    navigator.credentials
+      .get({ otp: { transport: ["sms"] }, signal: abort.signal })
+      .then((credential) => {
+        if (credential && credential.code && !abort.signal.aborted) {
+          otp.value = credential.code;
+          form.requestSubmit();
+        }
+      })
+      .catch(() => {}); // no SMS, dismissed or aborted: the person types the code
   }
 });

@@ -11,7 +11,6 @@ from enum import Enum
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
 from core.limits import LimitExceeded, limits_take
 from core.redis import redis_connection, redis_key, run_script
@@ -19,6 +18,7 @@ from core.redis import redis_connection, redis_key, run_script
 from .errors import InvalidCode, SmsUnavailable
 from .phone import phone_mask
 from .sms import SmsSendError, get_sms_backend
+from .sms.message import login_code_text
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
     backend = get_sms_backend()
     try:
         run_script(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
-        backend.send(phone=phone, text=_("Your login code: %(code)s") % {"code": code})
+        backend.send(phone=phone, text=login_code_text(code))
     except SmsSendError as exc:
         redis_connection().delete(_code_key(phone))
         taken.refund()

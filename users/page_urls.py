@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import dev_inbox, views
 
 urlpatterns = [
     path("", views.phone_page, name="page-phone"),
     path("code/", views.code_page, name="page-code"),
     path("code/resend/", views.code_resend, name="page-code-resend"),
     path("logout/", views.logout_page, name="page-logout"),
+    # Development only: 404 unless DEBUG is on (users/dev_inbox.py).
+    path("dev/sms/", dev_inbox.sms_inbox_page, name="dev-sms-inbox"),
+    path("dev/sms.json", dev_inbox.sms_inbox_json, name="dev-sms-inbox-json"),
 ]

@@ -33,3 +33,12 @@ def phone_normalize(raw: object) -> str:
 def phone_mask(phone: str) -> str:
     """A phone number fit for logs: country code and last two digits only."""
     return phone[:2] + "*" * max(0, len(phone) - 4) + phone[-2:]
+
+
+def phone_display(phone: str) -> str:
+    """A stored (E.164) number as people read it: ``+7 999 111-22-33``; anything else as is."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

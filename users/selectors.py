@@ -1,5 +1,7 @@
 """Reads about who a user is."""
 
+from datetime import UTC, datetime
+
 from django.db import connection
 
 from .models import User
@@ -27,4 +29,14 @@ def user_read(*, user_id: int) -> User | None:
     with connection.cursor() as cursor:
         cursor.execute(_USER, [user_id])
         row = cursor.fetchone()
-    return None if row is None else User.from_db(connection.alias, _FIELDS, row)
+    if row is None:
+        return None
+    # A plain cursor applies no converters: SQLite gives its UTC times naive.
+    row = tuple(_aware(value) for value in row)
+    return User.from_db(connection.alias, _FIELDS, row)
+
+
+def _aware(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

@@ -19,6 +19,7 @@ from core.client_ip import client_ip
 from core.errors import ApiError, TooManyRequests
 
 from .apis import SendCodeInput, VerifyCodeInput
+from .dev_inbox import inbox_available
 from .errors import InvalidCode
 from .otp import code_send
 from .services import user_login
@@ -102,6 +103,7 @@ def _code_context(request: HttpRequest, phone: str, **extra: Any) -> dict[str, A
         "resend_in": _resend_in(request),
         "expires_minutes": settings.AUTH_CODE_TIMEOUT // 60,
         "console_hint": settings.DEBUG and get_sms_backend().reveals_codes,
+        "inbox": inbox_available(),
         **extra,
     }
 

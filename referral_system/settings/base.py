@@ -197,6 +197,10 @@ SMSAERO_URL_GATE = env.str("SMSAERO_URL_GATE", default="")
 SMSAERO_TIMEOUT = env.int("SMSAERO_TIMEOUT", default=10)
 # Only for users.sms.file.FileBackend (tests and development): where sent messages go.
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
+# The login SMS ends with "@<domain> #<code>" for WebOTP (users/sms/message.py); empty: the
+# first allowed host that names one host. The Android SMS Retriever app hash is optional.
+SMS_WEBOTP_DOMAIN = env.str("SMS_WEBOTP_DOMAIN", default="")
+SMS_RETRIEVER_APP_HASH = env.str("SMS_RETRIEVER_APP_HASH", default="")
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)

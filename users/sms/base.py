@@ -1,5 +1,20 @@
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+
 class SmsSendError(Exception):
     """The message could not be handed to the provider. Never carries the message text."""
+
+
+@dataclass(frozen=True)
+class SentSms:
+    """A message a development backend kept: to whom, what, and when."""
+
+    phone: str
+    text: str
+    sent_at: datetime = field(default_factory=timezone.now)
 
 
 class BaseSmsBackend:
@@ -11,3 +26,7 @@ class BaseSmsBackend:
 
     def send(self, *, phone: str, text: str) -> None:
         raise NotImplementedError
+
+    def recent_messages(self) -> list[SentSms] | None:
+        """The latest messages, newest first, for the development inbox; None: none are kept."""
+        return None

@@ -1,19 +1,13 @@
 import threading
-from dataclasses import dataclass
 
-from .base import BaseSmsBackend, SmsSendError
-
-
-@dataclass(frozen=True)
-class SentSms:
-    phone: str
-    text: str
-
+from .base import BaseSmsBackend, SentSms, SmsSendError
 
 outbox: list[SentSms] = []
 _lock = threading.Lock()
 # Tests set this to make the next sends fail, the way a provider outage would.
 fail_sends = False
+# How many of the latest messages the development inbox shows.
+SHOWN = 50
 
 
 class LocmemBackend(BaseSmsBackend):
@@ -24,3 +18,7 @@ class LocmemBackend(BaseSmsBackend):
             raise SmsSendError("locmem backend told to fail")
         with _lock:
             outbox.append(SentSms(phone, text))
+
+    def recent_messages(self) -> list[SentSms]:
+        with _lock:
+            return outbox[: -SHOWN - 1 : -1]
