@@ -18,6 +18,7 @@ from core.fields import StrictCharField
 from core.serializers import OutputSerializer
 from users.invite_codes import INPUT_MAX_LENGTH
 
+from .links import invite_url
 from .selectors import profile_read, referral_page
 from .services import invite_code_activate
 
@@ -59,10 +60,23 @@ class CursorLinkField(serializers.URLField):
         return replace_query_param(request.build_absolute_uri(url), "cursor", cursor)
 
 
+class InviteLinkField(serializers.URLField):
+    """An invite code, shown as the absolute link that shares it (``/i/<CODE>``)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(read_only=True, **kwargs)  # type: ignore[arg-type]
+
+    def to_representation(self, code: str) -> str:
+        return invite_url(self.context["request"], code)
+
+
 class ProfileOutput(OutputSerializer):
     id = serializers.IntegerField()
     phone_number = serializers.CharField()
     invite_code = serializers.CharField(help_text="This user's own code, to share.")
+    invite_url = InviteLinkField(
+        source="invite_code", help_text="The same code as a link to share: /i/<CODE>."
+    )
     activated_invite_code = serializers.CharField(
         allow_null=True, help_text="The code this user activated, if any."
     )

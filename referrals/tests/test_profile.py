@@ -15,6 +15,7 @@ PROFILE_KEYS = {
     "id",
     "phone_number",
     "invite_code",
+    "invite_url",
     "activated_invite_code",
     "date_joined",
     "referrals_count",
@@ -48,6 +49,7 @@ def test_profile_of_a_new_user(user, user_api) -> None:
     assert body["id"] == user.pk
     assert body["phone_number"] == user.phone_number
     assert body["invite_code"] == user.invite_code
+    assert body["invite_url"] == f"http://testserver/i/{user.invite_code}"
     assert body["activated_invite_code"] is None
     assert body["referrals_count"] == 0
     assert body["referrals"] == []
