@@ -1,27 +1,64 @@
-"""The client's address, as far as it can be trusted."""
+"""The client's address, as far as it can be trusted, as the subject of per-client limits.
 
+``X-Forwarded-For`` is believed only when the direct peer is one of ``TRUSTED_PROXIES``
+(addresses or networks): then the entries our proxies appended are skipped from the right
+and the first address that is not a proxy is the client. A client reaching the app directly
+cannot forge one. IPv6 clients are grouped by their /``CLIENT_IPV6_PREFIX`` network (64 by
+default): one subscriber usually holds a whole /64, and one address per request is free.
+"""
+
+import functools
 import ipaddress
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.http import HttpRequest
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: Sequence[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _address(text: str) -> Address | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: Address, proxies: tuple[Network, ...]) -> bool:
+    return any(address in network for network in proxies)
+
+
+def client_address(request: HttpRequest) -> Address | None:
+    """The client's address: the peer, or the first untrusted hop our proxies recorded."""
+    peer = _address(request.META.get("REMOTE_ADDR") or "")
+    proxies = _networks(tuple(settings.TRUSTED_PROXIES))
+    if peer is None or not _trusted(peer, proxies):
+        return peer
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed(forwarded.split(",")):
+        address = _address(hop)
+        if address is None:
+            return peer  # a hop our proxy did not write: believe nothing further left
+        if not _trusted(address, proxies):
+            return address
+    return peer
+
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or the address TRUSTED_PROXY_COUNT proxies saw in X-Forwarded-For.
-
-    Only the entries our own proxies appended are believed; whatever the client put in
-    front of them is ignored, so a forged header cannot dodge a per-IP limit.
-    """
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
-    hops = settings.TRUSTED_PROXY_COUNT
-    if hops <= 0:
-        return remote
-    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [p for p in forwarded if p]
-    if len(forwarded) < hops:
-        return remote
-    candidate = forwarded[-hops]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return remote
+    """The client as per-IP limits see it: an IPv4 address, or an IPv6 network."""
+    address = client_address(request)
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        prefix = settings.CLIENT_IPV6_PREFIX
+        return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return str(address)

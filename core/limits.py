@@ -53,6 +53,9 @@ RULES: dict[str, Rule] = {
     # Activating an invite code: failed attempts, so the short codes cannot be enumerated.
     "invite_failures_per_user": Rule("INVITE_FAILURES_PER_USER_HOUR", HOUR),
     "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR),
+    # Staff passwords in the admin: every attempt per client, failures per account.
+    "admin_login_per_ip": Rule("ADMIN_LOGIN_PER_IP_HOUR", HOUR, "request"),
+    "admin_login_failures_per_account": Rule("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", HOUR),
 }
 
 

@@ -116,8 +116,9 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
 def code_verify(*, phone: str, code: str, client_ip: str) -> None:
     """Spend the code for ``phone`` if ``code`` is right; raise InvalidCode or TooManyRequests.
 
-    A failure slot is taken before the check and given back on success, so no burst of
-    parallel guesses can get past the per-phone failure cap.
+    A failure slot is taken before the check, so no burst of parallel guesses can get past
+    the per-phone failure cap. It is given back on success, and when no code is live: guesses
+    against a number that has no code cannot guess anything, and must not lock its owner out.
     """
     taken = limits_take(("verify_per_ip", client_ip), ("verify_failures_per_phone", phone))
     try:
@@ -125,8 +126,9 @@ def code_verify(*, phone: str, code: str, client_ip: str) -> None:
     except BaseException:
         taken.refund()
         raise
-    if result is CodeCheck.OK:
+    if result is not CodeCheck.WRONG:
         taken.refund()
+    if result is CodeCheck.OK:
         return
     failures_left = taken.left["verify_failures_per_phone"]
     raise InvalidCode(attempts_left=max(0, min(left, failures_left)))

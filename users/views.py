@@ -27,7 +27,7 @@ from .sms import get_sms_backend
 
 SESSION_PHONE = "login_phone"
 SESSION_RESEND_AT = "login_resend_at"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SMS_CODE_BACKEND = "users.backends.SmsCodeBackend"  # such a session never opens the admin
 
 
 def error_text(exc: ApiError) -> str:
@@ -131,7 +131,7 @@ def code_page(request: HttpRequest) -> HttpResponse:
     except ApiError as exc:
         context = _code_context(request, phone, error=error_text(exc))
         return render(request, "users/code.html", context, status=exc.status_code)
-    login(request, result.user, backend=MODEL_BACKEND)  # a new session key: no fixation
+    login(request, result.user, backend=SMS_CODE_BACKEND)  # a new session key: no fixation
     for key in (SESSION_PHONE, SESSION_RESEND_AT):
         request.session.pop(key, None)
     return redirect("page-profile")

@@ -1,5 +1,6 @@
 """Settings shared by every environment; every value can come from the environment."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "referral_system.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,6 +85,11 @@ else:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
+# Passwords (staff, in the admin) and SMS codes (the HTML pages: users.backends).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "users.backends.SmsCodeBackend",
+]
 
 # --- Cache and atomic counters: Redis when REDIS_URL is set, else one in this process ------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -209,13 +215,25 @@ AUTH_CODE_FAILURES_PER_PHONE_HOUR = env.int("AUTH_CODE_FAILURES_PER_PHONE_HOUR",
 AUTH_SEND_PER_IP_HOUR = env.int("AUTH_SEND_PER_IP_HOUR", default=30)
 AUTH_VERIFY_PER_IP_HOUR = env.int("AUTH_VERIFY_PER_IP_HOUR", default=60)
 SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)
-# How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts none of it.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The reverse proxies in front of us (addresses or networks): X-Forwarded-For is believed
+# only when the direct peer is one of them (core/client_ip.py). Empty: nobody's is.
+try:
+    TRUSTED_PROXIES = [
+        str(ipaddress.ip_network(p, strict=False)) for p in env.list("TRUSTED_PROXIES", default=[])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+# IPv6 clients are limited per network of this prefix length (one subscriber's /64).
+CLIENT_IPV6_PREFIX = env.int("CLIENT_IPV6_PREFIX", default=64)
 
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
 REFERRALS_PAGE_SIZE = env.int("REFERRALS_PAGE_SIZE", default=100)
+
+# --- The admin (staff sign in with a password) ---------------------------------------------
+ADMIN_LOGIN_PER_IP_HOUR = env.int("ADMIN_LOGIN_PER_IP_HOUR", default=20)
+ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR = env.int("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", default=10)
 
 # Logs go to stdout, masked (no phone numbers, tokens or codes); LOG_JSON=True for JSON lines.
 LOG_JSON = env.bool("LOG_JSON", default=False)

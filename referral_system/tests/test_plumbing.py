@@ -17,21 +17,35 @@ from referral_system.urls import handler500
 rf = RequestFactory()
 
 
+LOOPBACK = ["127.0.0.1/32", "::1/128"]
+
+
 @pytest.mark.parametrize(
-    ("count", "forwarded", "expected"),
+    ("peer", "proxies", "forwarded", "expected"),
     [
-        (0, "9.9.9.9", "127.0.0.1"),
-        (1, "", "127.0.0.1"),
-        (2, "5.5.5.5", "127.0.0.1"),  # fewer entries than trusted proxies: do not guess
-        (1, "6.6.6.6, not-an-ip", "127.0.0.1"),
-        (2, "6.6.6.6, 5.5.5.5, 4.4.4.4", "5.5.5.5"),
-        (1, " 2001:db8::1 ", "2001:db8::1"),
+        ("127.0.0.1", [], "9.9.9.9", "127.0.0.1"),  # no proxy declared: nobody's header
+        ("8.8.8.8", LOOPBACK, "9.9.9.9", "8.8.8.8"),  # the peer is no proxy: a forged header
+        ("127.0.0.1", LOOPBACK, "", "127.0.0.1"),
+        ("127.0.0.1", LOOPBACK, "6.6.6.6, not-an-ip", "127.0.0.1"),
+        ("127.0.0.1", LOOPBACK, "6.6.6.6, 5.5.5.5", "5.5.5.5"),  # 6.6.6.6: the client's say
+        ("127.0.0.1", ["127.0.0.1/32", "10.0.0.0/8"], "6.6.6.6, 5.5.5.5, 10.1.2.3", "5.5.5.5"),
+        ("127.0.0.1", LOOPBACK, " 2001:db8:1:2::1 ", "2001:db8:1:2::/64"),  # a /64 is a client
+        ("2001:db8:1:2:3::9", [], "", "2001:db8:1:2::/64"),
+        ("::ffff:8.8.8.8", [], "", "8.8.8.8"),
     ],
 )
-def test_client_ip_believes_only_trusted_proxies(count: int, forwarded: str, expected: str) -> None:
-    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
-    with override_settings(TRUSTED_PROXY_COUNT=count):
+def test_client_ip_believes_only_declared_proxies(
+    peer: str, proxies: list[str], forwarded: str, expected: str
+) -> None:
+    request = rf.get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded)
+    with override_settings(TRUSTED_PROXIES=proxies):
         assert client_ip(request) == expected
+
+
+def test_ipv6_clients_are_grouped_by_the_prefix_setting() -> None:
+    request = rf.get("/", REMOTE_ADDR="2001:db8:1:2:3::9")
+    with override_settings(CLIENT_IPV6_PREFIX=48):
+        assert client_ip(request) == "2001:db8:1::/48"
 
 
 @pytest.mark.parametrize(

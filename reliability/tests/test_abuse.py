@@ -35,9 +35,9 @@ def _wrong(code: str) -> str:
 
 
 def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
-    # TRUSTED_PROXY_COUNT=1: every forged X-Forwarded-For counts as a new client address,
+    # Loopback a trusted proxy: every forged X-Forwarded-For counts as a new client address,
     # so the per-IP limit is no help and only the per-code and per-phone caps stand.
-    grp = group_factory(TRUSTED_PROXY_COUNT="1", AUTH_CODE_RESEND_INTERVAL="1")
+    grp = group_factory(TRUSTED_PROXIES="127.0.0.1,::1", AUTH_CODE_RESEND_INTERVAL="1")
     server = grp.add(workers=2, threads=8)
 
     def guess(phone: str, code: str) -> tuple[int, dict]:
@@ -83,7 +83,7 @@ def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
 
 
 def test_sms_pumping_sends_nothing_abroad_and_one_per_phone(group_factory, figure):
-    grp = group_factory(TRUSTED_PROXY_COUNT="1")
+    grp = group_factory(TRUSTED_PROXIES="127.0.0.1,::1")
     server = grp.add(workers=2, threads=8)
 
     def send(phone: str) -> tuple[int, str]:

@@ -34,7 +34,7 @@ def test_a_code_sent_through_one_instance_is_accepted_by_the_other(group_factory
 
 def test_limits_count_across_instances(group_factory, figure):
     grp = group_factory(
-        TRUSTED_PROXY_COUNT="1",
+        TRUSTED_PROXIES="127.0.0.1,::1",
         AUTH_SEND_PER_IP_HOUR="4",
         AUTH_CODE_SENDS_PER_PHONE_HOUR="2",
         AUTH_CODE_RESEND_INTERVAL="1",

@@ -95,7 +95,7 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(api) -> None:
     )
 
 
-@override_settings(AUTH_SEND_PER_IP_HOUR=2, TRUSTED_PROXY_COUNT=1)
+@override_settings(AUTH_SEND_PER_IP_HOUR=2, TRUSTED_PROXIES=["127.0.0.1/32"])
 def test_trusted_proxy_count_takes_the_address_our_proxy_saw(api) -> None:
     # The client forged the first entry; our one proxy appended the real address.
     for i in range(2):

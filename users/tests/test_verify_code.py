@@ -80,6 +80,17 @@ def test_attempts_left_never_promises_more_than_the_phone_has(api) -> None:
     assert lefts == [2, 1, 0]
 
 
+@override_settings(AUTH_CODE_FAILURES_PER_PHONE_HOUR=3)
+def test_guesses_at_a_number_without_a_code_do_not_lock_its_owner_out(api) -> None:
+    for _ in range(10):  # from other clients, say: no SMS sent, nothing to guess
+        body = assert_error(verify(api, "123456"), 400, "invalid_code")
+        assert body["attempts_left"] == 0
+    send(api)
+    code = last_code()
+    assert [verify(api, wrong(code)).json()["attempts_left"] for _ in range(2)] == [2, 1]
+    assert verify(api, code).status_code == 200  # the owner gets in
+
+
 @override_settings(AUTH_VERIFY_PER_IP_HOUR=3)
 def test_verifies_per_ip_are_limited(api) -> None:
     for i in range(3):

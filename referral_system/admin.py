@@ -1,0 +1,57 @@
+"""The admin site: staff sign in with their password, never with an SMS code alone.
+
+A browser signed in by the HTML pages (an SMS code) holds a session made by
+``users.backends.SmsCodeBackend``; this site asks such a session for the password again.
+Password attempts are limited per client IP (every attempt) and per account (failures),
+with the project's atomic limits: guessing is slow, and hashing cannot starve the API.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import BACKEND_SESSION_KEY
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from core.client_ip import client_ip
+from core.limits import LimitExceeded, limits_take
+
+PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class AdminSite(admin.AdminSite):
+    def has_permission(self, request: HttpRequest) -> bool:
+        signed_with_password = request.session.get(BACKEND_SESSION_KEY) == PASSWORD_BACKEND
+        return super().has_permission(request) and signed_with_password
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        account = str(request.POST.get("username", ""))[:64]
+        try:
+            taken = limits_take(
+                ("admin_login_per_ip", client_ip(request)),
+                ("admin_login_failures_per_account", account),
+            )
+        except LimitExceeded as exc:
+            response: HttpResponse = TemplateResponse(
+                request,
+                "admin/login_limited.html",
+                {
+                    **self.each_context(request),
+                    "title": _("Log in"),
+                    "form": (self.login_form or AdminAuthenticationForm)(request),
+                    "error_note": _("Too many attempts. Try again in %(minutes)s min.")
+                    % {"minutes": -(-exc.retry_after // 60)},
+                    "username": account,
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        response = super().login(request, extra_context)
+        if self.has_permission(request):
+            taken.refund()  # signed in: this was no failure
+        return response

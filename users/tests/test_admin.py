@@ -1,0 +1,71 @@
+"""The admin opens with a staff password only, and password guessing is limited."""
+
+import pytest
+from django.test import Client, override_settings
+
+from users.models import User
+
+from .helpers import last_code
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PHONE = "+79990000077"
+PASSWORD = "a-long-password-123"
+
+
+@pytest.fixture
+def staff() -> User:
+    return User.objects.create_superuser(phone_number=STAFF_PHONE, password=PASSWORD)
+
+
+def page_login(client: Client, phone: str) -> None:
+    client.post("/", {"phone_number": phone})
+    client.post("/code/", {"auth_code": last_code(phone)})
+
+
+def password_login(client: Client, password: str, phone: str = STAFF_PHONE):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": phone, "password": password}
+    )
+
+
+def test_an_sms_code_alone_never_opens_the_admin(staff) -> None:
+    client = Client()
+    page_login(client, STAFF_PHONE)
+    assert client.get("/profile/").status_code == 200  # signed in on the pages
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert client.get("/admin/users/user/").status_code == 302
+    # The password, asked again, opens it.
+    assert password_login(client, PASSWORD)["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+@override_settings(ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR=3, ADMIN_LOGIN_PER_IP_HOUR=100)
+def test_wrong_passwords_are_limited_per_account(staff) -> None:
+    for _ in range(3):
+        assert password_login(Client(), "wrong-password").status_code == 200  # form again
+    refused = password_login(Client(), PASSWORD)  # the right one too, until the hour ends
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 3000
+    assert "Too many attempts" in refused.content.decode()
+    other = User.objects.create_superuser(phone_number="+79990000078", password=PASSWORD)
+    assert password_login(Client(), PASSWORD, other.phone_number).status_code == 302
+
+
+@override_settings(ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR=100, ADMIN_LOGIN_PER_IP_HOUR=4)
+def test_password_attempts_are_limited_per_client(staff) -> None:
+    client = Client()
+    assert password_login(client, PASSWORD).status_code == 302  # counted, though right
+    for n in range(3):
+        assert password_login(Client(), "wrong", f"+7999000010{n}").status_code == 200
+    assert password_login(Client(), PASSWORD).status_code == 429
+    assert password_login(Client(REMOTE_ADDR="10.0.0.9"), PASSWORD).status_code == 302
+
+
+def test_a_right_password_gives_its_failure_slot_back(staff) -> None:
+    with override_settings(ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR=2):
+        password_login(Client(), "wrong")
+        for _ in range(5):
+            assert password_login(Client(), PASSWORD).status_code == 302
