@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from core.client_ip import client_ip
 from core.limits import LimitExceeded, limits_take
 
-PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"  # passwords
 
 
 class AdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
-        signed_with_password = request.session.get(BACKEND_SESSION_KEY) == PASSWORD_BACKEND
+        signed_with_password = request.session.get(BACKEND_SESSION_KEY) == MODEL_BACKEND
         return super().has_permission(request) and signed_with_password
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
