@@ -165,6 +165,8 @@ def app_environment(args: argparse.Namespace) -> dict[str, str]:
         "AUTH_SEND_PER_IP_HOUR": LOTS,
         "AUTH_VERIFY_PER_IP_HOUR": LOTS,
         "SMS_DAILY_BUDGET": LOTS,
+        "SMS_DAILY_BUDGET_PER_NETWORK": LOTS,
+        "SMS_DAILY_BUDGET_PER_PREFIX": LOTS,
         "AUTH_CODE_SENDS_PER_PHONE_HOUR": LOTS,
         "AUTH_CODE_FAILURES_PER_PHONE_HOUR": LOTS,
         "INVITE_FAILURES_PER_USER_HOUR": LOTS,

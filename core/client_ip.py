@@ -58,7 +58,7 @@ def client_ip(request: HttpRequest) -> str:
     address = client_address(request)
     if address is None:
         return "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
+    if isinstance(address, ipaddress.IPv6Address) and not address.is_loopback:
         prefix = settings.CLIENT_IPV6_PREFIX
         return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
     return str(address)

@@ -15,6 +15,9 @@ The numbers come from settings (their environment variables are in sample.env).
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -24,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import TooManyRequests
 from .redis import redis_key, run_script
+
+logger = logging.getLogger(__name__)
 
 HOUR = 3600
 DAY = "day"  # a window that ends at the next UTC midnight (a daily budget)
@@ -35,26 +40,32 @@ class Rule:
     window: str | int  # seconds, the name of a setting in seconds, or DAY
     kind: Literal["request", "slot"] = "slot"
     detail: Any = None  # the 429's message, when the generic one would not say enough
+    per_client: bool = False  # counted per client IP (LIMITS_EXEMPT_LOOPBACK may lift it)
+    warn_at: tuple[float, ...] = ()  # log when a subject's count reaches these shares
 
 
 RULES: dict[str, Rule] = {
     # Sending a code (in this order).
-    "send_per_ip": Rule("AUTH_SEND_PER_IP_HOUR", HOUR, "request"),
+    "send_per_ip": Rule("AUTH_SEND_PER_IP_HOUR", HOUR, "request", per_client=True),
     "send_cooldown": Rule(
         1,
         "AUTH_CODE_RESEND_INTERVAL",
         detail=_("A code was sent recently. Wait before asking again."),
     ),
     "send_per_phone": Rule("AUTH_CODE_SENDS_PER_PHONE_HOUR", HOUR),
-    "sms_per_day": Rule("SMS_DAILY_BUDGET", DAY),
+    # The SMS budgets, narrowest first: one attacker spends their network's before the
+    # destination prefix's, and that before the whole site's (the last fence).
+    "sms_per_network_day": Rule("SMS_DAILY_BUDGET_PER_NETWORK", DAY, warn_at=(0.5, 0.8, 1)),
+    "sms_per_prefix_day": Rule("SMS_DAILY_BUDGET_PER_PREFIX", DAY, warn_at=(0.5, 0.8, 1)),
+    "sms_per_day": Rule("SMS_DAILY_BUDGET", DAY, warn_at=(0.5, 0.8, 1)),
     # Checking a code.
-    "verify_per_ip": Rule("AUTH_VERIFY_PER_IP_HOUR", HOUR, "request"),
+    "verify_per_ip": Rule("AUTH_VERIFY_PER_IP_HOUR", HOUR, "request", per_client=True),
     "verify_failures_per_phone": Rule("AUTH_CODE_FAILURES_PER_PHONE_HOUR", HOUR),
     # Activating an invite code: failed attempts, so the short codes cannot be enumerated.
     "invite_failures_per_user": Rule("INVITE_FAILURES_PER_USER_HOUR", HOUR),
-    "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR),
+    "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR, per_client=True),
     # Staff passwords in the admin: every attempt per client, failures per account.
-    "admin_login_per_ip": Rule("ADMIN_LOGIN_PER_IP_HOUR", HOUR, "request"),
+    "admin_login_per_ip": Rule("ADMIN_LOGIN_PER_IP_HOUR", HOUR, "request", per_client=True),
     "admin_login_failures_per_account": Rule("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", HOUR),
 }
 
@@ -68,12 +79,24 @@ def _seconds_to_utc_midnight(now: datetime) -> int:
     return max(1, int((midnight - now).total_seconds()))
 
 
+def _loopback(subject: str) -> bool:
+    try:
+        return ipaddress.ip_address(subject).is_loopback
+    except ValueError:
+        return False
+
+
 class LimitExceeded(TooManyRequests):
-    """A rule refused the request: which one, and in how many seconds it clears."""
+    """A rule refused the request: which one, and in how many seconds it clears.
+
+    With DEBUG on, the answer names the rule too (``limit``), so a tester sees what to wait for.
+    """
 
     def __init__(self, rule: str, retry_after: int, detail: Any = None) -> None:
         self.rule = rule
         super().__init__(retry_after, detail)
+        if settings.DEBUG:
+            self.extra["limit"] = rule
 
 
 # KEYS: the counters, in order; ARGV: limit, window, slot (1/0) for each. Counts each in turn;
@@ -122,6 +145,12 @@ class Taken:
 def limits_take(*checks: tuple[str, str]) -> Taken:
     """Count ``(rule, subject)`` pairs in order, atomically; raise ``LimitExceeded`` for the
     first rule over its limit (nothing of its slots kept), else return the slots taken."""
+    if settings.LIMITS_EXEMPT_LOOPBACK:  # development: one machine tests everything
+        checks = tuple(
+            (name, subject)
+            for name, subject in checks
+            if not (RULES[name].per_client and _loopback(subject))
+        )
     keys: list[str] = []
     args: list[int] = []
     slots: list[str] = []
@@ -137,12 +166,17 @@ def limits_take(*checks: tuple[str, str]) -> Taken:
         args += [_number(rule.limit), window, int(rule.kind == "slot")]
         if rule.kind == "slot":
             slots.append(key)
-    refused, ttl, *counts = run_script(_TAKE, keys, args)
+    refused, ttl, *counts = run_script(_TAKE, keys, args) if keys else (0, 0)
     if refused:
         name = checks[int(refused) - 1][0]
         raise LimitExceeded(name, int(ttl), RULES[name].detail)
-    left = {
-        name: args[3 * i] - int(count)
-        for i, ((name, _s), count) in enumerate(zip(checks, counts, strict=True))
-    }
+    left: dict[str, int] = {}
+    for i, ((name, subject), count) in enumerate(zip(checks, counts, strict=True)):
+        limit = args[3 * i]
+        left[name] = limit - int(count)
+        for share in RULES[name].warn_at:  # counts are atomic: each is reached exactly once
+            if int(count) == max(1, math.ceil(limit * share)):
+                logger.warning(
+                    "limit %s [%s] at %d%%: %d of %d", name, subject, share * 100, count, limit
+                )
     return Taken(tuple(slots), left)

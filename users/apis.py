@@ -27,7 +27,7 @@ from core.fields import StrictCharField
 from core.serializers import OutputSerializer
 
 from .otp import code_send
-from .phone import MAX_INPUT_LENGTH, phone_normalize
+from .phone import MAX_INPUT_LENGTH, phone_normalize, phone_receives_sms
 from .services import user_login
 from .tokens import refresh_token_revoke, refresh_token_rotate
 
@@ -50,7 +50,7 @@ class PhoneField(serializers.CharField):
             self.fail("invalid")
         text = super().to_internal_value(data)
         try:
-            return phone_normalize(text)
+            return phone_receives_sms(phone_normalize(text))
         except ApiError as exc:
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 

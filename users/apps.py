@@ -7,4 +7,5 @@ class UsersConfig(AppConfig):
     verbose_name = "Users"
 
     def ready(self) -> None:
-        from .sms import checks  # noqa: F401  (registers the deployment check)
+        from . import checks  # noqa: F401  (registers the deployment checks)
+        from .sms import checks as sms_checks  # noqa: F401

@@ -17,6 +17,11 @@ class PhoneRegionNotAllowed(ApiError):
     default_detail = _("Phone numbers of this country are not accepted.")
 
 
+class PhoneNotMobile(ApiError):
+    code = "phone_not_mobile"
+    default_detail = _("This number cannot receive SMS. Enter a mobile number.")
+
+
 class InvalidCode(ApiError):
     code = "invalid_code"
     default_detail = _("The code is wrong or has expired. Request a new code if needed.")

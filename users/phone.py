@@ -5,7 +5,7 @@ import re
 import phonenumbers
 from django.conf import settings
 
-from .errors import InvalidPhone, PhoneRegionNotAllowed
+from .errors import InvalidPhone, PhoneNotMobile, PhoneRegionNotAllowed
 
 MAX_INPUT_LENGTH = 32
 # ASCII digits and the usual punctuation only: phonenumbers would read other scripts' digits.
@@ -28,6 +28,22 @@ def phone_normalize(raw: object) -> str:
     if phonenumbers.region_code_for_number(number) not in settings.PHONE_ALLOWED_REGIONS:
         raise PhoneRegionNotAllowed()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What can receive an SMS: mobiles, and numbers whose region's plan cannot tell mobile from
+# fixed (the US, for one). Toll-free, premium-rate, shared-cost and landline numbers cannot,
+# and sending to them is how SMS pumping earns.
+_RECEIVES_SMS = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+}
+
+
+def phone_receives_sms(phone: str) -> str:
+    """``phone`` (E.164) if it can receive an SMS; PhoneNotMobile otherwise."""
+    if phonenumbers.number_type(phonenumbers.parse(phone, None)) not in _RECEIVES_SMS:
+        raise PhoneNotMobile()
+    return phone
 
 
 def phone_mask(phone: str) -> str:

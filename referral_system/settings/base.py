@@ -1,6 +1,7 @@
 """Settings shared by every environment; every value can come from the environment."""
 
 import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -207,6 +208,25 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default="")
 # first allowed host that names one host. The Android SMS Retriever app hash is optional.
 SMS_WEBOTP_DOMAIN = env.str("SMS_WEBOTP_DOMAIN", default="")
 SMS_RETRIEVER_APP_HASH = env.str("SMS_RETRIEVER_APP_HASH", default="")
+
+
+def test_phone_numbers(value: str) -> dict[str, str]:
+    """``TEST_PHONE_NUMBERS``: ``+79000000000:000000,...`` as {E.164 number: its fixed code}."""
+    numbers = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        phone, _, code = pair.partition(":")
+        if not re.fullmatch(r"\+[1-9][0-9]{6,14}", phone) or not re.fullmatch(r"[0-9]{6}", code):
+            raise ImproperlyConfigured(
+                f"TEST_PHONE_NUMBERS: {pair!r} is not an E.164 number, a colon and 6 digits."
+            )
+        numbers[phone] = code
+    return numbers
+
+
+# Numbers that log in with a fixed code and are sent no SMS (reviewers, Postman, demos). The
+# production settings refuse them unless ALLOW_TEST_PHONE_NUMBERS is set too.
+TEST_PHONE_NUMBERS = test_phone_numbers(env.str("TEST_PHONE_NUMBERS", default=""))
+ALLOW_TEST_PHONE_NUMBERS = env.bool("ALLOW_TEST_PHONE_NUMBERS", default=False)
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)
@@ -214,7 +234,12 @@ AUTH_CODE_SENDS_PER_PHONE_HOUR = env.int("AUTH_CODE_SENDS_PER_PHONE_HOUR", defau
 AUTH_CODE_FAILURES_PER_PHONE_HOUR = env.int("AUTH_CODE_FAILURES_PER_PHONE_HOUR", default=20)
 AUTH_SEND_PER_IP_HOUR = env.int("AUTH_SEND_PER_IP_HOUR", default=30)
 AUTH_VERIFY_PER_IP_HOUR = env.int("AUTH_VERIFY_PER_IP_HOUR", default=60)
-SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)
+SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)  # the whole site's, per UTC day
+# Narrower budgets that run out first: per client network (/24, /48) and per destination
+# prefix (the number's first SMS_BUDGET_PREFIX_LENGTH characters: "+7999" by default).
+SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=200)
+SMS_DAILY_BUDGET_PER_PREFIX = env.int("SMS_DAILY_BUDGET_PER_PREFIX", default=2_000)
+SMS_BUDGET_PREFIX_LENGTH = env.int("SMS_BUDGET_PREFIX_LENGTH", default=5)
 # The reverse proxies in front of us (addresses or networks): X-Forwarded-For is believed
 # only when the direct peer is one of them (core/client_ip.py). Empty: nobody's is.
 try:
@@ -223,6 +248,8 @@ try:
     ]
 except ValueError as exc:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+# Development: per-client limits do not count loopback clients (dev.py turns it on).
+LIMITS_EXEMPT_LOOPBACK = env.bool("LIMITS_EXEMPT_LOOPBACK", default=False)
 # IPv6 clients are limited per network of this prefix length (one subscriber's /64).
 CLIENT_IPV6_PREFIX = env.int("CLIENT_IPV6_PREFIX", default=64)
 

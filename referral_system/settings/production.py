@@ -23,6 +23,12 @@ if JWT_SIGNING_KEY == SECRET_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY.")
 SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
 
+if TEST_PHONE_NUMBERS and not ALLOW_TEST_PHONE_NUMBERS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "TEST_PHONE_NUMBERS lets anyone log in to those numbers with a fixed code: set "
+        "ALLOW_TEST_PHONE_NUMBERS=True as well if that is meant (a review instance), or unset it."
+    )
+
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = (

@@ -10,5 +10,7 @@ os.environ.setdefault("LANGUAGE_CODE", "en")
 
 from .dev import *  # noqa: F403
 
+# The production limits: the tests of the loopback exemption turn it on themselves.
+LIMITS_EXEMPT_LOOPBACK = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

@@ -1,0 +1,35 @@
+"""Deployment checks of signing in."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Info, Tags, Warning, register
+
+
+@register()
+def development_limits_check(app_configs: Any, **kwargs: Any) -> list[Info]:
+    """Said when the server starts: loopback clients are not counted by per-IP limits."""
+    if not settings.LIMITS_EXEMPT_LOOPBACK:
+        return []
+    return [
+        Info(
+            "Per-IP limits do not count 127.0.0.1 and ::1 (LIMITS_EXEMPT_LOOPBACK, on in "
+            "development): test from this machine as much as you like.",
+            id="users.I001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def test_phone_numbers_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Test numbers log in with a fixed code: say so while any are configured."""
+    if not settings.TEST_PHONE_NUMBERS:
+        return []
+    return [
+        Warning(
+            f"{len(settings.TEST_PHONE_NUMBERS)} test phone number(s) log in with a fixed code "
+            "(TEST_PHONE_NUMBERS).",
+            hint="Fine for a review instance; unset TEST_PHONE_NUMBERS for real users.",
+            id="users.W003",
+        )
+    ]
