@@ -1,6 +1,21 @@
 """Swagger / ReDoc wiring (drf-yasg) and the documented error shape."""
 
+from typing import Any
+
+from django.conf import settings
 from drf_yasg import openapi
+from drf_yasg.generators import OpenAPISchemaGenerator
+
+
+def _test_numbers() -> str:
+    numbers = ", ".join(f"`{p}` (code `{c}`)" for p, c in settings.TEST_PHONE_NUMBERS.items())
+    if not numbers:
+        return ""
+    return (
+        f"\n\n**Test numbers on this server:** {numbers}: no SMS is sent, the code is fixed; "
+        "send-code is optional for them. Then *Authorize* with the `access` token."
+    )
+
 
 API_INFO = openapi.Info(
     title="Referral System API",
@@ -8,9 +23,24 @@ API_INFO = openapi.Info(
     description=(
         "Phone login with one-time SMS codes, JWT tokens, invite codes and referral lists.\n\n"
         'Every error has the shape `{"detail", "code"}`, plus `errors` for invalid input. '
-        "Messages follow `Accept-Language` (ru, en); codes never change."
+        "Messages follow `Accept-Language` (ru, en); codes never change." + _test_numbers()
     ),
 )
+
+
+class OrderedSchemaGenerator(OpenAPISchemaGenerator):
+    """Lists the operations in ``path_order`` (paths under the API's base path), as a person
+    uses them, and any other after them; drf-yasg's own order is alphabetical."""
+
+    path_order: tuple[str, ...] = ()
+
+    def get_paths_object(self, paths: dict[str, Any]) -> openapi.Paths:
+        def position(path: str) -> tuple[int, str]:
+            order = self.path_order
+            return (order.index(path) if path in order else len(order), path)
+
+        return openapi.Paths(paths={path: paths[path] for path in sorted(paths, key=position)})
+
 
 _DETAIL = openapi.Schema(type=openapi.TYPE_STRING, description="Human-readable message.")
 _CODE = openapi.Schema(type=openapi.TYPE_STRING, description="Stable machine-readable code.")

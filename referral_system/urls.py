@@ -7,13 +7,31 @@ from django.utils.translation import gettext_lazy as _
 from drf_yasg.views import get_schema_view
 from rest_framework import permissions
 
-from core.api_docs import API_INFO
+from core.api_docs import API_INFO, OrderedSchemaGenerator
 from core.errors import error_json
 from core.middleware import is_api
 
 from . import health
 
-schema_view = get_schema_view(API_INFO, public=True, permission_classes=[permissions.AllowAny])
+
+class SchemaGenerator(OrderedSchemaGenerator):
+    path_order = (
+        "/auth/send-code/",
+        "/auth/verify-code/",
+        "/auth/token/refresh/",
+        "/auth/logout/",
+        "/profile/",
+        "/profile/invite/",
+        "/profile/referrals/",
+    )
+
+
+schema_view = get_schema_view(
+    API_INFO,
+    public=True,
+    permission_classes=[permissions.AllowAny],
+    generator_class=SchemaGenerator,
+)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

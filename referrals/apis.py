@@ -122,6 +122,7 @@ class InviteInput(serializers.Serializer):
 
     class Meta:
         ref_name = "InviteInput"
+        swagger_schema_fields = {"example": {"invite_code": "7KQ2MX"}}
 
 
 def profile_response(request: Request) -> Response:

@@ -55,11 +55,15 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 
 
+EXAMPLE_PHONE = "+79000000000"  # the development test number (TEST_PHONE_NUMBERS)
+
+
 class SendCodeInput(serializers.Serializer):
     phone_number = PhoneField()
 
     class Meta:
         ref_name = "SendCodeInput"
+        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE}}
 
 
 class SendCodeOutput(OutputSerializer):
@@ -86,6 +90,7 @@ class VerifyCodeInput(serializers.Serializer):
 
     class Meta:
         ref_name = "VerifyCodeInput"
+        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE, "auth_code": "000000"}}
 
     def validate_auth_code(self, value: str) -> str:
         if not CODE_RE.match(value):
@@ -131,6 +136,7 @@ class RefreshInput(serializers.Serializer):
 
     class Meta:
         ref_name = "RefreshInput"
+        swagger_schema_fields = {"example": {"refresh": "<the refresh token from verify-code>"}}
 
 
 INVALID_INPUT = openapi.Response(

@@ -40,6 +40,7 @@ MAX_TOKEN_LENGTH = 1024  # ours are ~250 characters; anything longer is refused 
 REMEMBERED_BYTES = 2 * 1024 * 1024  # of token text; ~7,000 of our tokens
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$", re.ASCII)
 _SCHEME = "Bearer"
+_BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,15 @@ def remembered_tokens() -> int:
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header; None without such a header.
 
-    Other schemes are not ours (None, so the request is anonymous); ``Bearer`` with other
-    than exactly one value after it is refused, as simplejwt does.
+    A bare token (what people paste into Swagger UI's Authorize) is taken as if ``Bearer``
+    came first. Other schemes are not ours (None, so the request is anonymous); ``Bearer``
+    with other than exactly one value after it is refused, as simplejwt does.
     """
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
         return None
+    if _BARE_TOKEN.match(header):
+        return header
     parts = header.split()
     if not parts or parts[0] != _SCHEME:
         return None

@@ -177,7 +177,7 @@ SWAGGER_SETTINGS = {
             "type": "apiKey",
             "name": "Authorization",
             "in": "header",
-            "description": "JWT access token, as `Bearer <access>`.",
+            "description": "The `access` token from verify-code (`Bearer ` in front or not).",
         }
     },
     "USE_SESSION_AUTH": False,

@@ -41,3 +41,21 @@ def test_yaml_schema_and_both_uis_render_from_local_assets(client) -> None:
         assert "cdn" not in html.lower()
         assert "unpkg" not in html.lower()
     assert client.get("/static/drf-yasg/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_operations_come_in_the_order_a_person_uses_them_with_examples_that_work(
+    client, api
+) -> None:
+    schema = client.get("/swagger.json").json()
+    base = schema.get("basePath", "").rstrip("/")
+    assert [base + p for p in schema["paths"]][: len(ENDPOINTS)] == list(ENDPOINTS)
+    example = schema["definitions"]["VerifyCodeInput"]["example"]
+    send = schema["definitions"]["SendCodeInput"]["example"]
+    # "Execute" as offered: the development test number logs in with the example code.
+    assert api.post("/api/auth/send-code/", send, format="json").status_code == 200
+    login = api.post("/api/auth/verify-code/", example, format="json")
+    assert login.status_code == 200, login.content
+    # Authorize with the bare token, as people paste it.
+    profile = api.get("/api/profile/", HTTP_AUTHORIZATION=login.json()["access"])
+    assert profile.status_code == 200
+    assert "+79000000000" in schema["info"]["description"]
