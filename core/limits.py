@@ -55,7 +55,9 @@ RULES: dict[str, Rule] = {
     "send_per_phone": Rule("AUTH_CODE_SENDS_PER_PHONE_HOUR", HOUR),
     # The SMS budgets, narrowest first: one attacker spends their network's before the
     # destination prefix's, and that before the whole site's (the last fence).
-    "sms_per_network_day": Rule("SMS_DAILY_BUDGET_PER_NETWORK", DAY, warn_at=(0.5, 0.8, 1)),
+    "sms_per_network_day": Rule(
+        "SMS_DAILY_BUDGET_PER_NETWORK", DAY, per_client=True, warn_at=(0.5, 0.8, 1)
+    ),
     "sms_per_prefix_day": Rule("SMS_DAILY_BUDGET_PER_PREFIX", DAY, warn_at=(0.5, 0.8, 1)),
     "sms_per_day": Rule("SMS_DAILY_BUDGET", DAY, warn_at=(0.5, 0.8, 1)),
     # Checking a code.
@@ -80,8 +82,9 @@ def _seconds_to_utc_midnight(now: datetime) -> int:
 
 
 def _loopback(subject: str) -> bool:
+    """Whether a client subject (an address or a network) is this machine."""
     try:
-        return ipaddress.ip_address(subject).is_loopback
+        return ipaddress.ip_network(subject, strict=False).is_loopback
     except ValueError:
         return False
 
