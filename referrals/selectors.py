@@ -79,7 +79,7 @@ def _decode(cursor: str) -> tuple[str, datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         direction, moment, row_id = raw.split("|")
         position = datetime.fromisoformat(moment).astimezone(UTC)
-        if direction not in (_AFTER, _BEFORE) or not row_id.isdigit():
+        if direction not in (_AFTER, _BEFORE) or not row_id.isdigit() or int(row_id) >= 2**63:
             raise ValueError(direction)
     except (ValueError, UnicodeError, binascii.Error, OverflowError):
         raise InvalidCursor() from None

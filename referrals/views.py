@@ -53,13 +53,15 @@ def _offer(request: HttpRequest, user: User, activated_code: str | None) -> str 
     return None
 
 
-def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpResponse:
+def _profile(
+    request: HttpRequest, status: int = 200, cursor: str | None = None, **extra: Any
+) -> HttpResponse:
     user = cast(User, request.user)  # login_required
     activated_code = activated_invite_code(user=user)
     page = referral_page(
         user_id=user.pk,
         size=settings.REFERRALS_PAGE_SIZE,
-        cursor=request.GET.get("cursor"),
+        cursor=cursor,
     )
     url = request.build_absolute_uri()
     link = invite_url(request, user.invite_code)
@@ -82,10 +84,10 @@ def _profile(request: HttpRequest, status: int = 200, **extra: Any) -> HttpRespo
 def profile_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's page: phone, codes, invite link and referrals."""
     try:
-        return _profile(request)
-    except InvalidCursor:  # a cursor that was edited by hand
+        return _profile(request, cursor=request.GET.get("cursor"))
+    except InvalidCursor:  # a cursor that was edited by hand: 404, with the first page
         messages.error(request, _("That page of the list does not exist. Here is the first one."))
-        return redirect("page-profile")
+        return _profile(request, 404)
 
 
 @require_http_methods(["GET", "POST"])

@@ -243,3 +243,28 @@ def test_previous_links_walk_back_to_the_first_page(user, user_api) -> None:
 def test_forged_cursors_are_404(user_api, cursor) -> None:
     # "a|2026-01-01|1" (no time zone), "zz|xx|1", "xxx", not base64
     assert_error(user_api.get(f"/api/profile/referrals/?cursor={cursor}"), 404, "not_found")
+
+
+def _cursor(raw: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+UNUSUAL_CURSORS = [
+    _cursor("a|2026-01-01T00:00:00+05:00|1"),  # another time zone: one spelling only
+    _cursor("a|9999-12-31T23:59:59-05:00|1"),  # past the last representable moment in UTC
+    _cursor("b|2026-01-01T00:00:00+00:00|99999999999999999999"),  # beyond bigint
+    _cursor("a|2026-01-01T00:00:00+00:00|-1"),
+    _cursor("a|2026-01-01T00:00:00+00:00|1") + "A",  # trailing bits
+]
+
+
+@pytest.mark.parametrize("cursor", UNUSUAL_CURSORS)
+def test_cursors_that_decode_to_unusual_values_are_404_on_the_api_and_the_page(
+    user, user_api, client, cursor
+) -> None:
+    give_referrals(user, 3)
+    assert_error(user_api.get(f"/api/profile/referrals/?cursor={cursor}"), 404, "not_found")
+    client.force_login(user, backend="users.backends.SmsCodeBackend")
+    assert client.get(f"/profile/?cursor={cursor}").status_code == 404
