@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from .errors import UNAVAILABLE_ERRORS, error_json
@@ -68,3 +69,21 @@ class ErrorShapeMiddleware:
             _("The service is temporarily unavailable. Try again later."),
             "service_unavailable",
         )
+
+
+class PrivateResponsesMiddleware:
+    """A response to a request that carries credentials (a bearer token, a session cookie) is
+    never stored by a browser or a shared cache: it may hold someone's profile or tokens."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        credentials = "HTTP_AUTHORIZATION" in request.META or (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+        )
+        if credentials or response.has_header("Set-Cookie") or is_api(request):
+            patch_cache_control(response, no_store=True, private=True)
+            patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
