@@ -14,6 +14,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .errors import TokenNotValid
+
+PURGE_BATCH = 10  # expired revocations forgotten by each new one
 from .models import RevokedToken, User
 
 
@@ -38,6 +40,7 @@ def _revoke(token: RefreshToken, user_id: Any) -> bool:
             RevokedToken.objects.create(jti=token["jti"], user_id=user_id, expires_at=expires_at)
     except IntegrityError:
         return False
+    revoked_tokens_purge(limit=PURGE_BATCH)  # each revocation clears more than it adds
     return True
 
 
@@ -59,7 +62,16 @@ def refresh_token_revoke(*, raw: str) -> None:
     _revoke(token, user_id)
 
 
-def revoked_tokens_purge() -> int:
-    """Forget revocations of tokens that have expired anyway; returns how many."""
-    deleted, _ = RevokedToken.objects.filter(expires_at__lt=datetime.now(UTC)).delete()
+def revoked_tokens_purge(*, limit: int | None = None) -> int:
+    """Forget revocations of tokens that have expired anyway (at most ``limit``); how many.
+
+    Called by every revocation with a small batch, so the table holds only revocations of
+    tokens that could still be presented: no cron to remember.
+    """
+    expired = RevokedToken.objects.filter(expires_at__lt=datetime.now(UTC))
+    if limit is not None:
+        expired = RevokedToken.objects.filter(
+            pk__in=list(expired.values_list("pk", flat=True)[:limit])
+        )
+    deleted, _ = expired.delete()
     return deleted

@@ -94,3 +94,28 @@ def test_manage_py_defaults_to_development_on_embedded_services() -> None:
         "redis://in-process",  # fakeredis, in this process
         "users.sms.console.ConsoleBackend",
     ]
+
+
+def test_manage_py_follows_debug_false_from_the_env_file(tmp_path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=False\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings as s; print(s.DEBUG, s.LIMITS_EXEMPT_LOOPBACK)",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}},
+            "ENV_FILE": str(env_file),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]

@@ -207,3 +207,48 @@ def test_referral_fraud_races_and_loops_over_http(group_factory, figure, live_db
         f"one invite_cycle each; {TRIALS} three-way loops: two 200 + one invite_cycle each; "
         "0 cycles, 0 count mismatches in the database",
     )
+
+
+def _rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        for line in open(f"/proc/{pid}/status").read().splitlines():  # noqa: SIM115
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+def test_a_worker_holds_no_memory_for_tokens_it_refuses(group_factory, figure):
+    """Thousands of distinct oversized or non-canonical spellings of one valid token: each is
+    refused unread (401), and the workers' memory stays flat."""
+    grp = group_factory(**HIGH_LIMITS)
+    server = grp.add(workers=2)
+    account = login(grp, server.url)
+    header, payload, signature = account.access.split(".")
+    pids = server.worker_pids()
+    for _ in range(50):  # warm both workers up first
+        assert get(server.url, "/api/profile/", account.access).status_code == 200
+    before = _rss_kib(pids)
+
+    def spelling(n: int) -> str:
+        # Characters outside base64url that a lenient decoder skips, placed to spell n:
+        # every one decodes to the same signature. Half are also 7 KB long.
+        junk = "".join("!*"[int(bit)] for bit in f"{n:016b}")
+        pad = "!" * 7000 if n % 2 else ""
+        return f"{header}.{payload}.{signature}{junk}{pad}"
+
+    statuses = Counter(
+        parallel(
+            lambda n: get(server.url, "/api/profile/", spelling(n)).status_code,
+            list(range(4000)),
+            8,
+        )
+    )
+    after = _rss_kib(pids)
+    assert statuses == {401: 4000}, statuses
+    assert after - before < 8 * 1024, (before, after)  # KiB
+    figure(
+        "token input",
+        f"4,000 distinct non-canonical spellings of a valid token (half 7 KB): all 401; "
+        f"workers' RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB",
+    )

@@ -199,3 +199,19 @@ def test_only_tokens_that_passed_are_remembered(api, user) -> None:
     assert remembered_tokens() == 0
     assert profile(api, good).status_code == 200
     assert remembered_tokens() == 1
+
+
+def test_expired_revocations_are_purged_by_new_ones_without_a_cron(api, user) -> None:
+    from datetime import UTC, datetime
+
+    from users.tokens import PURGE_BATCH
+
+    RevokedToken.objects.bulk_create(
+        RevokedToken(jti=f"old-{n}", user=user, expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+        for n in range(PURGE_BATCH * 3)
+    )
+    pair = token_pair_issue(user=user)
+    for _ in range(3):  # each rotation revokes one token and forgets PURGE_BATCH expired ones
+        pair = refresh(api, pair["refresh"]).json()
+    assert RevokedToken.objects.count() == 3  # only the three live revocations
+    assert not RevokedToken.objects.filter(jti__startswith="old-").exists()
