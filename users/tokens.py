@@ -14,9 +14,9 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .errors import TokenNotValid
+from .models import RevokedToken, User
 
 PURGE_BATCH = 10  # expired revocations forgotten by each new one
-from .models import RevokedToken, User
 
 
 def token_pair_issue(*, user: User) -> dict[str, str]:
