@@ -105,6 +105,14 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     )
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    ):
+        # Statements a connection runs again and again (the user, the profile) are parsed
+        # and planned once (psycopg prepares a statement on its 5th run, through Django's
+        # supported OPTIONS; bench/README.md, "Prepared statements"). Off behind a pooler
+        # in transaction mode (PgBouncer 1.18 keeps no prepared statements).
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 # Passwords (staff, in the admin) and SMS codes (the HTML pages: users.backends).
