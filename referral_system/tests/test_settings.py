@@ -64,7 +64,10 @@ def test_wsgi_starts_with_real_secrets() -> None:
     assert result.stdout.split() == ["referral_system.settings.production", "False"]
 
 
-def test_manage_py_defaults_to_development_on_embedded_services() -> None:
+def manage_py_settings(expression: str, **env: str) -> list[str]:
+    """What ``manage.py`` prints for ``expression`` of its settings (``s``), with the process's
+    environment less the settings module, services, SMS backend and DEBUG, plus ``env``."""
+    unset = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SMS_BACKEND", "DEBUG"}
     result = subprocess.run(
         [
             sys.executable,
@@ -72,22 +75,23 @@ def test_manage_py_defaults_to_development_on_embedded_services() -> None:
             "shell",
             "--no-imports",
             "-c",
-            "from django.conf import settings as s; print(s.SETTINGS_MODULE, s.DEBUG, "
-            "s.DATABASES['default']['ENGINE'], s.CACHES['default']['LOCATION'], s.SMS_BACKEND)",
+            f"from django.conf import settings as s; print({expression})",
         ],
         cwd=ROOT,
-        env={
-            k: v
-            for k, v in os.environ.items()
-            if k
-            not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "SMS_BACKEND", "DEBUG"}
-        },
+        env={**{k: v for k, v in os.environ.items() if k not in unset}, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
+    return result.stdout.split()
+
+
+def test_manage_py_defaults_to_development_on_embedded_services() -> None:
+    assert manage_py_settings(
+        "s.SETTINGS_MODULE, s.DEBUG, s.DATABASES['default']['ENGINE'], "
+        "s.CACHES['default']['LOCATION'], s.SMS_BACKEND"
+    ) == [
         "referral_system.settings.dev",
         "True",
         "django.db.backends.sqlite3",
@@ -99,23 +103,5 @@ def test_manage_py_defaults_to_development_on_embedded_services() -> None:
 def test_manage_py_follows_debug_false_from_the_env_file(tmp_path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("DEBUG=False\n")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "--no-imports",
-            "-c",
-            "from django.conf import settings as s; print(s.DEBUG, s.LIMITS_EXEMPT_LOOPBACK)",
-        ],
-        cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}},
-            "ENV_FILE": str(env_file),
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "False"]
+    printed = manage_py_settings("s.DEBUG, s.LIMITS_EXEMPT_LOOPBACK", ENV_FILE=str(env_file))
+    assert printed == ["False", "False"]
