@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "users.middleware.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,6 +170,12 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "LEEWAY": 0,
 }
+
+# A spent refresh token presented again within this many seconds of its spending is only
+# refused (two tabs, a retried request); later, it ends its session (users/tokens.py).
+JWT_REFRESH_REUSE_GRACE = env.int("JWT_REFRESH_REUSE_GRACE", default=10)
+# Sessions (logins) a user may hold at once; a login beyond that ends the least recently used.
+AUTH_SESSIONS_PER_USER = env.int("AUTH_SESSIONS_PER_USER", default=100)
 
 SWAGGER_SETTINGS = {
     "SECURITY_DEFINITIONS": {

@@ -24,9 +24,7 @@ def page_login(client: Client, phone: str) -> None:
 
 
 def password_login(client: Client, password: str, phone: str = STAFF_PHONE):  # type: ignore[no-untyped-def]
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": phone, "password": password}
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": phone, "password": password})
 
 
 def test_an_sms_code_alone_never_opens_the_admin(staff) -> None:
