@@ -33,5 +33,6 @@ class LoginSessionMiddleware:
         current = login_session_of(request)
         if current is not None and session_touch(user_id=user.pk, session_id=current):  # type: ignore[attr-defined]
             return user
+        request.user = user  # type: ignore[assignment]  # logout() reads it; not this lazy one
         logout(request)
         return AnonymousUser()
