@@ -145,8 +145,13 @@ class SessionOutput(OutputSerializer):
     last_used_at = serializers.DateTimeField(
         help_text="The latest refresh (a browser: the latest page, within minutes)."
     )
-    user_agent = serializers.CharField(help_text="The client's User-Agent, trimmed.")
-    ip = serializers.CharField(help_text="The client's network: an IPv4 /24 or an IPv6 /48.")
+    user_agent = serializers.CharField(
+        allow_blank=True, help_text="The client's User-Agent, trimmed ('' without one)."
+    )
+    ip = serializers.CharField(
+        allow_blank=True,
+        help_text="The client's network: an IPv4 /24 or an IPv6 /48 ('' when unknown).",
+    )
     current = serializers.BooleanField(help_text="The session of the token in this request.")
 
     class Meta:
@@ -283,7 +288,18 @@ class LogoutApi(PublicApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-SESSION_NOT_FOUND = error("`session_not_found`: no such session of yours (ended, or not yours).")
+SESSION_NOT_FOUND = error(
+    "`session_not_found`: no such session of yours (ended, or not yours); "
+    "`not_found`: the id is not a UUID."
+)
+SESSION_ID = openapi.Parameter(
+    "session_id",
+    openapi.IN_PATH,
+    "A session's `id` from the list.",
+    type=openapi.TYPE_STRING,
+    format=openapi.FORMAT_UUID,
+    required=True,
+)
 
 
 class SessionsApi(APIView):
@@ -302,6 +318,7 @@ class SessionApi(APIView):
     @swagger_auto_schema(
         operation_id="auth_sessions_end",
         operation_summary="End one of your sessions (its refresh and access tokens die)",
+        manual_parameters=[SESSION_ID],
         responses={
             204: "Ended.",
             401: UNAUTHORIZED,
