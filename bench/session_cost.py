@@ -114,6 +114,68 @@ def main() -> None:
     print(f"  {args.requests}); {len(statements)} SQL statement(s) per request:")
     for sql in statements:
         print("   ", " ".join(sql.split())[:200])
+    _redis_probe(args)
+    _join_probe(args, access)
+
+
+def _join_probe(args: argparse.Namespace, access: str) -> None:
+    """The authentication's statement with and without the join on the session, alternated
+    in one process: what the join itself costs (client CPU and wall per statement)."""
+    from django.db import connection
+
+    from users.models import LoginSession, User
+
+    try:
+        from users.authentication import access_token_claims
+    except ImportError:  # the code before sessions: nothing to compare
+        return
+    user_id, session_id = access_token_claims(access)
+    fields = "id, password, phone_number, invite_code, invited_by_id, invited_at, "
+    fields += "referrals_count, is_active, date_joined"
+    plain = f"SELECT {fields} FROM {User._meta.db_table} WHERE id = %s"  # noqa: S608
+    joined = (
+        f"SELECT {', '.join('u.' + f for f in fields.split(', '))} "  # noqa: S608
+        f"FROM {User._meta.db_table} u JOIN {LoginSession._meta.db_table} s "
+        "ON s.user_id = u.id WHERE s.id = %s AND u.id = %s"
+    )
+    best: dict[str, list[float]] = {"plain": [1e9, 1e9], "joined": [1e9, 1e9]}
+    with connection.cursor() as cursor:
+        for _ in range(args.rounds * 2):
+            for name, sql, params in (
+                ("plain", plain, [user_id]),
+                ("joined", joined, [session_id, user_id]),
+            ):
+                cpu, wall = time.process_time(), time.perf_counter()
+                for _ in range(args.requests):
+                    cursor.execute(sql, params)
+                    cursor.fetchone()
+                cpu = (time.process_time() - cpu) / args.requests
+                wall = (time.perf_counter() - wall) / args.requests
+                best[name] = [min(best[name][0], cpu), min(best[name][1], wall)]
+    for name, (cpu, wall) in best.items():
+        print(f"user read, {name}: {cpu * 1e6:.0f} us CPU, {wall * 1e6:.0f} us wall per statement")
+
+
+def _redis_probe(args: argparse.Namespace) -> None:
+    """What the other way to check a session would add: one Redis round trip per request
+    (an EXISTS on a key per session), CPU in this process and wall time."""
+    from django.core.cache import cache
+
+    client = cache.client.get_client()  # type: ignore[attr-defined]
+    key = "bench:session:probe"
+    client.set(key, 1)
+    best_cpu = best_wall = float("inf")
+    for _ in range(args.rounds):
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(args.requests):
+            client.exists(key)
+        best_cpu = min(best_cpu, (time.process_time() - cpu) / args.requests)
+        best_wall = min(best_wall, (time.perf_counter() - wall) / args.requests)
+    client.delete(key)
+    print(
+        f"one Redis EXISTS per request instead: +{best_cpu * 1e6:.0f} us CPU, "
+        f"+{best_wall * 1e6:.0f} us wall"
+    )
 
 
 if __name__ == "__main__":
