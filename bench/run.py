@@ -431,14 +431,14 @@ def prepare(args: argparse.Namespace, layout: Layout, workdir: Path) -> Fixture:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework_simplejwt.tokens import AccessToken
 
     from bench.sms import outbox_key
     from referrals.selectors import Referral, cursor_after
     from users.models import User
+    from users.tokens import token_pair_issue
 
-    def token(user_id: int) -> str:
-        return str(AccessToken.for_user(User(id=user_id, password="!")))
+    def token(user_id: int) -> str:  # the access token of a new session of the user
+        return token_pair_issue(user=User(id=user_id, password="!"))["access"]
 
     profile_id = layout.child_id(0)
     popular = User.objects.get(pk=layout.popular_id)

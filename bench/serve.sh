@@ -12,12 +12,12 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/bench_db}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/12} CACHE_KEY_PREFIX=benchtools
 export LOG_LEVEL=WARNING JWT_ACCESS_LIFETIME=3600
 
-token() {
+token() {  # the access token of a new session of user $1
   .venv/bin/python -c "
 import django; django.setup()
-from rest_framework_simplejwt.tokens import AccessToken
 from users.models import User
-print(AccessToken.for_user(User(id=$1, password='!')))" 2>/dev/null
+from users.tokens import token_pair_issue
+print(token_pair_issue(user=User(id=$1, password='!'))['access'])" 2>/dev/null
 }
 
 serve() {

@@ -62,3 +62,18 @@ def client_ip(request: HttpRequest) -> str:
         prefix = settings.CLIENT_IPV6_PREFIX
         return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
     return str(address)
+
+
+# What a session remembers of where it came from: the network, never the address.
+IPV4_KEPT_PREFIX = 24
+IPV6_KEPT_PREFIX = 48
+
+
+def client_network(client: str) -> str:
+    """``client_ip``'s answer made coarse to store: an IPv4 /24 or an IPv6 /48 ('' if unknown)."""
+    try:
+        network = ipaddress.ip_network(client, strict=False)
+    except ValueError:
+        return ""
+    prefix = IPV4_KEPT_PREFIX if network.version == 4 else IPV6_KEPT_PREFIX
+    return str(network.supernet(new_prefix=min(prefix, network.prefixlen)))

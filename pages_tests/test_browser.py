@@ -428,3 +428,28 @@ def test_profile_in_russian_on_a_phone_keeps_the_placeholder_whole(page: Any) ->
     assert room > 0
     assert page.locator("#my-qr svg").is_visible()
     shot(page, "9-profile-ru-phone")
+
+
+def test_sessions_on_the_profile_log_out_another_then_everywhere(
+    page: Any, browser: Any, live_server: Any, settings: Any
+) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    other = browser.new_context(
+        base_url=live_server.url, user_agent="Other Browser/2.0", locale="en-US"
+    ).new_page()
+    sign_in(other)
+    sign_in(page)
+    rows = page.locator("#session-list li")
+    assert rows.count() == 2
+    assert page.locator("#session-list li.current .this-device").inner_text() == "This device"
+    assert "Other Browser/2.0" in rows.nth(1).inner_text()
+    shot(page, "8-profile-sessions")
+    with page.expect_navigation(wait_until="load"):
+        rows.nth(1).locator("button").click()
+    assert page.locator("#session-list li").count() == 1
+    other.goto("/profile/")
+    assert other.is_visible("#phone")  # the other browser is signed out
+    navigate(page, "#logout-all")
+    page.goto("/profile/")
+    assert page.is_visible("#phone")
+    other.context.close()

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from referral_system.testing import limit_reset
 from users.models import User
@@ -235,3 +236,92 @@ def test_every_page_keeps_its_scripts_from_loading_other_sites(client: Client, u
     assert "img-src 'self' data:" in policy
     assert "default-src 'self'" in policy
     assert "script-src 'self';" in policy
+
+
+def _sessions(client: Client) -> list[Any]:
+    return list(client.get("/profile/").context["sessions"])
+
+
+def test_the_profile_lists_the_sessions_with_this_device_marked(
+    browser_client: Client, settings: Any
+) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    other = Client(enforce_csrf_checks=True, HTTP_USER_AGENT="Other Phone/1.0")
+    sign_in(other)
+    sign_in(browser_client)
+    response = browser_client.get("/profile/", HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert "Where you are signed in" in html
+    assert "Log out everywhere" in html
+    assert html.count("Log out this one") == 2
+    assert html.count('class="this-device"') == 1
+    assert "Other Phone/1.0" in html
+    assert "127.0.0.0/24" in html
+    ours, theirs = _sessions(browser_client)  # newest first: this browser's
+    assert ours.current
+    assert not theirs.current
+
+
+def test_log_out_one_other_session_from_the_page(browser_client: Client, settings: Any) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    other = Client(enforce_csrf_checks=True)
+    sign_in(other)
+    sign_in(browser_client)
+    theirs = _sessions(browser_client)[1]
+    url = reverse("page-session-end", args=[theirs.id])
+    assert browser_client.post(url).status_code == 403  # no CSRF token: refused
+    response = post(browser_client, url, {}, page="/profile/")
+    assert response["Location"] == reverse("page-profile") + "#sessions"
+    assert other.get("/profile/")["Location"] == reverse("page-phone")  # signed out there
+    assert [s.current for s in _sessions(browser_client)] == [True]
+    assert signed_in_still(browser_client)
+
+
+def signed_in_still(client: Client) -> bool:
+    return client.get("/profile/").status_code == 200
+
+
+def test_log_out_this_one_from_the_page_signs_this_browser_out(signed_in: Client) -> None:
+    ours = _sessions(signed_in)[0]
+    url = reverse("page-session-end", args=[ours.id])
+    response = post(signed_in, url, {}, page="/profile/")
+    assert response["Location"] == reverse("page-phone")
+    assert not signed_in_still(signed_in)
+
+
+def test_log_out_everywhere_from_the_page(browser_client: Client, settings: Any) -> None:
+    from users.models import LoginSession
+    from users.tests.helpers import login as api_login
+
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    tokens = api_login(APIClient(), PHONE)
+    sign_in(browser_client)
+    response = post(browser_client, reverse("page-logout-all"), {}, page="/profile/")
+    assert response["Location"] == reverse("page-phone")
+    assert not signed_in_still(browser_client)
+    profile = APIClient().get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert profile.status_code == 401
+    assert not LoginSession.objects.exists()
+
+
+def test_log_out_everywhere_through_the_api_signs_the_browser_out(
+    browser_client: Client, settings: Any
+) -> None:
+    from users.tests.helpers import login as api_login
+
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    sign_in(browser_client)
+    signed_in = browser_client
+    tokens = api_login(APIClient(), PHONE)
+    assert signed_in_still(signed_in)
+    api = APIClient()
+    api.post("/api/auth/logout-all/", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert signed_in.get("/profile/")["Location"] == reverse("page-phone")
+
+
+def test_the_page_logout_ends_its_session(signed_in: Client) -> None:
+    from users.models import LoginSession
+
+    assert LoginSession.objects.count() == 1
+    post(signed_in, "/logout/", {}, page="/profile/")
+    assert not LoginSession.objects.exists()

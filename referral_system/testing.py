@@ -65,3 +65,11 @@ def stored_codes() -> list[dict[Any, Any]]:
     """Every one-time code as Redis holds it."""
     db = redis_connection()
     return [db.hgetall(key) for key in db.scan_iter(match=redis_key("otp:*"))]
+
+
+def page_sign_in(client: Any, phone: str) -> None:
+    """Sign ``client`` in on the HTML pages with a code from the SMS outbox, as a person does."""
+    from users.tests.helpers import last_code
+
+    client.post("/", {"phone_number": phone})
+    client.post("/code/", {"auth_code": last_code(phone)})

@@ -17,7 +17,8 @@ from core.client_ip import client_ip
 from core.errors import ApiError
 from users.invite_codes import invite_code_normalize
 from users.models import User
-from users.views import error_text, first_error
+from users.sessions import session_list
+from users.views import error_text, first_error, login_session_of
 
 from .apis import InviteInput, cursor_link
 from .errors import InvalidCursor
@@ -74,6 +75,7 @@ def _profile(
         "referrals": page.results,
         "next_url": cursor_link(url, page.next_cursor),
         "previous_url": cursor_link(url, page.previous_cursor),
+        "sessions": session_list(user_id=user.pk, current_id=login_session_of(request)),
         **extra,
     }
     return render(request, "referrals/profile.html", context, status=status)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from .models import User
 from .phone import phone_normalize
+from .sessions import sessions_end_all
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -70,5 +71,7 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
+            if "is_active" in form.changed_data and not obj.is_active:
+                sessions_end_all(user_id=obj.pk)  # their tokens and browsers stop at once
         else:
             User.objects.insert(obj)

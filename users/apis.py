@@ -1,22 +1,25 @@
 """Phone login API: thin views, each an input serializer, a service call and an output."""
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_yasg import openapi
-from drf_yasg.utils import swagger_auto_schema
+from drf_yasg.utils import no_body, swagger_auto_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.api_docs import (
     BAD_INPUT,
     INVALID_CODE_ERROR,
     RATE_LIMITED,
+    UNAUTHORIZED,
     UNAVAILABLE,
     VALIDATION_ERROR,
     error,
@@ -26,10 +29,13 @@ from core.errors import ApiError
 from core.fields import StrictCharField
 from core.serializers import OutputSerializer
 
+from .errors import SessionNotFound
+from .models import User
 from .otp import code_send
 from .phone import MAX_INPUT_LENGTH, phone_normalize, phone_receives_sms
 from .services import user_login
-from .tokens import refresh_token_revoke, refresh_token_rotate
+from .sessions import session_end, session_list, sessions_end_all
+from .tokens import refresh_token_revoke, refresh_token_rotate, session_token_pair
 
 CODE_RE = re.compile(r"^[0-9]{6}$", re.ASCII)
 TOKEN_MAX_LENGTH = 4096
@@ -139,6 +145,30 @@ class RefreshInput(serializers.Serializer):
         swagger_schema_fields = {"example": {"refresh": "<the refresh token from verify-code>"}}
 
 
+class SessionOutput(OutputSerializer):
+    id = serializers.UUIDField()
+    created_at = serializers.DateTimeField(help_text="When the login happened.")
+    last_used_at = serializers.DateTimeField(
+        help_text="The latest refresh (a browser: the latest page, within minutes)."
+    )
+    user_agent = serializers.CharField(
+        allow_blank=True, help_text="The client's User-Agent, trimmed ('' without one)."
+    )
+    ip = serializers.CharField(
+        allow_blank=True,
+        help_text="The client's network: an IPv4 /24 or an IPv6 /48 ('' when unknown).",
+    )
+    current = serializers.BooleanField(help_text="The session of the token in this request.")
+
+    class Meta:
+        ref_name = "Session"
+
+
+def user_agent_of(request: HttpRequest | Request) -> str:
+    """The client's User-Agent header as sent ('' without one)."""
+    return str(request.META.get("HTTP_USER_AGENT", ""))
+
+
 INVALID_INPUT = openapi.Response(
     f"{BAD_INPUT} `invalid_phone`: not a valid number; `phone_region_not_allowed`: "
     "a country we do not serve.",
@@ -202,14 +232,24 @@ class VerifyCodeApi(PublicApi):
             phone=data.validated_data["phone_number"],
             code=data.validated_data["auth_code"],
             client_ip=client_ip(request),
+            user_agent=user_agent_of(request),
+            lifetime=jwt_settings.REFRESH_TOKEN_LIFETIME,
         )
-        return Response(VerifyCodeOutput(login).data)
+        tokens = session_token_pair(session=login.session)
+        output = {"tokens": tokens, "user": login.user, "is_new_user": login.is_new_user}
+        return Response(VerifyCodeOutput(output).data)
 
 
 class TokenRefreshApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_token_refresh",
-        operation_summary="Trade a refresh token for a new pair (the old one dies)",
+        operation_summary="Trade a refresh token for a new pair of its session (the old one dies)",
+        operation_description=(
+            "A refresh token works once. Presented again more than `JWT_REFRESH_REUSE_GRACE` "
+            "seconds (10 by default) after it was spent, it is taken for a stolen copy and "
+            "its whole session ends: every refresh and access token of it. Within that "
+            "window (two tabs, a retry after a lost answer) it is only refused."
+        ),
         request_body=RefreshInput,
         responses={
             200: TokenPairOutput,
@@ -222,18 +262,25 @@ class TokenRefreshApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(
-            TokenPairOutput(refresh_token_rotate(raw=data.validated_data["refresh"])).data
+        tokens = refresh_token_rotate(
+            raw=data.validated_data["refresh"],
+            user_agent=user_agent_of(request),
+            client_ip=client_ip(request),
         )
+        return Response(TokenPairOutput(tokens).data)
 
 
 class LogoutApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_logout",
-        operation_summary="Log out: revoke a refresh token",
+        operation_summary="Log out: end the refresh token's session",
+        operation_description=(
+            "Its refresh tokens stop working, and its access tokens at once. "
+            "Logging out of an ended session is harmless (204)."
+        ),
         request_body=RefreshInput,
         responses={
-            204: "Revoked.",
+            204: "Ended.",
             400: error(BAD_INPUT, VALIDATION_ERROR),
             401: TOKEN_INVALID,
             503: UNAVAILABLE,
@@ -244,4 +291,60 @@ class LogoutApi(PublicApi):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
         refresh_token_revoke(raw=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+SESSION_NOT_FOUND = error(
+    "`session_not_found`: no such session of yours (ended, or not yours); "
+    "`not_found`: the id is not a UUID."
+)
+SESSION_ID = openapi.Parameter(
+    "session_id",
+    openapi.IN_PATH,
+    "A session's `id` from the list.",
+    type=openapi.TYPE_STRING,
+    format=openapi.FORMAT_UUID,
+    required=True,
+)
+
+
+class SessionsApi(APIView):
+    @swagger_auto_schema(
+        operation_id="auth_sessions_list",
+        operation_summary="Your sessions (logins), newest first; `current` is this token's",
+        responses={200: SessionOutput(many=True), 401: UNAUTHORIZED, 503: UNAVAILABLE},
+    )
+    def get(self, request: Request) -> Response:
+        user = cast(User, request.user)
+        sessions = session_list(user_id=user.pk, current_id=request.auth.session_id)  # type: ignore[union-attr]
+        return Response(SessionOutput(sessions, many=True).data)
+
+
+class SessionApi(APIView):
+    @swagger_auto_schema(
+        operation_id="auth_sessions_end",
+        operation_summary="End one of your sessions (its refresh and access tokens die)",
+        manual_parameters=[SESSION_ID],
+        responses={
+            204: "Ended.",
+            401: UNAUTHORIZED,
+            404: SESSION_NOT_FOUND,
+            503: UNAVAILABLE,
+        },
+    )
+    def delete(self, request: Request, session_id: Any) -> Response:
+        if not session_end(user_id=cast(User, request.user).pk, session_id=session_id):
+            raise SessionNotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    @swagger_auto_schema(
+        operation_id="auth_logout_all",
+        operation_summary="Log out everywhere: end every session of yours, this one too",
+        request_body=no_body,
+        responses={204: "Ended.", 401: UNAUTHORIZED, 503: UNAVAILABLE},
+    )
+    def post(self, request: Request) -> Response:
+        sessions_end_all(user_id=cast(User, request.user).pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

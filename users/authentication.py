@@ -6,10 +6,12 @@ audience, issuer and leeway; the token type and ``jti``). Ours adds what it lack
 - a shape check before any work: at most ``MAX_TOKEN_LENGTH`` characters, three segments of
   canonical base64url (a string that PyJWT would decode to the same bytes as another is
   refused, so one token cannot be sent in many spellings);
-- a user id claim that is a whole number;
+- a user id claim that is a whole number, and a session claim (``sid``) that is a UUID;
 - a memory of tokens that passed, bounded in bytes: checking one costs ~0.1 ms of CPU
   (bench/README.md), and a client sends the same token with every request for its
   lifetime. The clock is checked on every use; a change of ``SIMPLE_JWT`` forgets them all.
+  The memory holds what the signature proved, never whether the session is alive: that is
+  read on every request, in the statement that reads the user (``user_read``).
 """
 
 import base64
@@ -18,6 +20,7 @@ import functools
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +38,7 @@ from core.errors import WWW_AUTHENTICATE
 
 from .errors import TokenNotValid
 from .selectors import user_read
+from .tokens import SESSION_CLAIM
 
 MAX_TOKEN_LENGTH = 1024  # ours are ~250 characters; anything longer is refused unread
 REMEMBERED_BYTES = 2 * 1024 * 1024  # of token text; ~7,000 of our tokens
@@ -46,6 +50,7 @@ _BARE_TOKEN = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$", re
 @dataclass(frozen=True)
 class _Claims:
     user_id: int
+    session_id: uuid.UUID
     not_before: float
     expires: float
     size: int  # what it costs to remember: the token's length
@@ -116,7 +121,23 @@ class _Reader:
             raise TokenNotValid()
         if isinstance(user_id, str) and not (user_id.isascii() and user_id.isdigit()):
             raise TokenNotValid()
-        return _Claims(int(user_id), max(moments, default=float("-inf")), expires, len(raw))
+        session_id = _uuid(payload.get(SESSION_CLAIM))
+        not_before = max(moments, default=float("-inf"))
+        return _Claims(int(user_id), session_id, not_before, expires, len(raw))
+
+
+def _uuid(claim: object) -> uuid.UUID:
+    """A session claim as we write it (a UUID's canonical text); TokenNotValid otherwise, so
+    an access token from before sessions, which no log-out could end, opens nothing."""
+    if not isinstance(claim, str):
+        raise TokenNotValid()
+    try:
+        value = uuid.UUID(claim)
+    except ValueError:
+        raise TokenNotValid() from None
+    if str(value) != claim:
+        raise TokenNotValid()
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,9 +145,19 @@ def _reader(jwt: Any) -> _Reader:
     return _Reader(jwt)
 
 
-def access_token_user_id(token: str) -> int:
-    """The user id an access token we signed speaks for; ``TokenNotValid`` for anything else."""
-    return _reader(simplejwt.api_settings).claims(token).user_id
+@dataclass(frozen=True)
+class BearerAuth:
+    """``request.auth`` of a request with a valid access token."""
+
+    token: str
+    session_id: uuid.UUID
+
+
+def access_token_claims(token: str) -> tuple[int, uuid.UUID]:
+    """The user and session an access token we signed speaks for; ``TokenNotValid`` for
+    anything else."""
+    claims = _reader(simplejwt.api_settings).claims(token)
+    return claims.user_id, claims.session_id
 
 
 def remembered_tokens() -> int:
@@ -158,18 +189,20 @@ def bearer_token(request: Request) -> str | None:
 
 
 class JWTAuthentication(BaseAuthentication):
-    """Bearer authentication: the token checked by simplejwt, the user read with one statement."""
+    """Bearer authentication: the token checked by simplejwt, the user and their session read
+    with one statement."""
 
-    def authenticate(self, request: Request) -> tuple[Any, str] | None:
+    def authenticate(self, request: Request) -> tuple[Any, BearerAuth] | None:
         token = bearer_token(request)
         if token is None:
             return None
-        user = user_read(user_id=access_token_user_id(token))
-        if user is None:
+        user_id, session_id = access_token_claims(token)
+        user = user_read(user_id=user_id, session_id=session_id)
+        if user is None:  # no such user, or the session ended
             raise TokenNotValid()
         if not user.is_active:
             raise AuthenticationFailed(_("This account is disabled."), code="user_inactive")
-        return user, token
+        return user, BearerAuth(token, session_id)
 
     def authenticate_header(self, request: Request) -> str:
         return WWW_AUTHENTICATE

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import ApiError
+from core.errors import ApiError, NotFound
 
 
 class InvalidPhone(ApiError):
@@ -47,3 +47,8 @@ class TokenNotValid(ApiError):
     status_code = 401
     code = "token_not_valid"
     default_detail = _("The token is invalid, expired or revoked.")
+
+
+class SessionNotFound(NotFound):
+    code = "session_not_found"
+    default_detail = _("No such session.")

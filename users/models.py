@@ -1,3 +1,4 @@
+import uuid
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
@@ -78,11 +79,41 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.phone_number
 
 
+class LoginSession(models.Model):
+    """One login (verify-code or the page's code form) and everything that came from it: the
+    refresh tokens rotated from its first one and their access tokens, or one browser's
+    cookie session. Ending it is deleting the row; a token whose session row is gone is
+    refused."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The login, the latest refresh, or (a browser) the latest page seen, within minutes.
+    last_used_at = models.DateTimeField(default=timezone.now)
+    # When its newest refresh token (or the browser's cookie) expires; purged after that.
+    expires_at = models.DateTimeField(db_index=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    # The client's network, never its address: an IPv4 /24 or an IPv6 /48.
+    network = models.CharField(max_length=49, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="loginsession_user_idx")]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
 class RevokedToken(models.Model):
-    """A refresh token that was rotated or logged out; the primary key makes revoking atomic."""
+    """A refresh token that was spent (rotated); the primary key makes spending atomic.
+
+    ``session_id`` is the session it belonged to, kept without a foreign key: a spent token
+    may outlive its ended session (its rows are purged when the token expires), and a log-out
+    never waits on it.
+    """
 
     jti = models.CharField(max_length=64, primary_key=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    session_id = models.UUIDField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(default=timezone.now)
 

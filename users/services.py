@@ -1,20 +1,21 @@
 """Writes about who a user is: create them, log them in."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError
 from django.utils import timezone
 
 from .errors import UserInactive
-from .models import User
+from .models import LoginSession, User
 from .otp import code_verify
-from .tokens import token_pair_issue
+from .sessions import session_start
 
 
 @dataclass(frozen=True)
 class Login:
     user: User
-    tokens: dict[str, str]
+    session: LoginSession
     is_new_user: bool
 
 
@@ -29,11 +30,17 @@ def user_get_or_create(*, phone: str) -> tuple[User, bool]:
         return User.objects.get(phone_number=phone), False
 
 
-def user_login(*, phone: str, code: str, client_ip: str) -> Login:
-    """Spend the one-time code and return a token pair; the first login creates the user."""
+def user_login(
+    *, phone: str, code: str, client_ip: str, user_agent: str, lifetime: timedelta
+) -> Login:
+    """Spend the one-time code and start a session of ``lifetime`` (the refresh tokens' for
+    the API, the cookie's for a browser); the first login creates the user."""
     code_verify(phone=phone, code=code, client_ip=client_ip)
     user, created = user_get_or_create(phone=phone)
     if not user.is_active:
         raise UserInactive()
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return Login(user=user, tokens=token_pair_issue(user=user), is_new_user=created)
+    session = session_start(
+        user_id=user.pk, user_agent=user_agent, client_ip=client_ip, lifetime=lifetime
+    )
+    return Login(user=user, session=session, is_new_user=created)

@@ -1,28 +1,59 @@
-"""JWT pairs: issue, rotate and revoke refresh tokens, each revocation one atomic insert.
+"""JWT pairs of a login session: issue, rotate (each spend one atomic insert), detect reuse.
 
 simplejwt's own blacklist checks and then inserts, so parallel refreshes of one token
-all pass the check. Here the revocation *is* the check: inserting the token's ``jti`` as
-a primary key succeeds exactly once.
+all pass the check. Here spending *is* the check: inserting the token's ``jti`` as a primary
+key succeeds exactly once.
+
+Every token carries its session (the ``sid`` claim) and a rotation keeps it. A refresh token
+that was spent already and comes back later than ``JWT_REFRESH_REUSE_GRACE`` seconds after
+it was spent is taken for a stolen copy: the whole session ends, the thief's newer tokens
+with it. Within the grace window it is only refused, so two tabs refreshing at once, or a
+client retrying after a lost answer, stay signed in.
 """
 
-from datetime import UTC, datetime
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .errors import TokenNotValid
-from .models import RevokedToken, User
+from .models import LoginSession, RevokedToken, User
+from .sessions import session_end, session_start, sessions_purge
 
-PURGE_BATCH = 10  # expired revocations forgotten by each new one
+logger = logging.getLogger(__name__)
+
+SESSION_CLAIM = "sid"
 
 
-def token_pair_issue(*, user: User) -> dict[str, str]:
-    """A fresh access + refresh pair for ``user``."""
-    refresh = RefreshToken.for_user(user)
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+def session_token_pair(*, session: LoginSession) -> dict[str, str]:
+    """A fresh access + refresh pair of ``session``."""
+    return _pair(session.user_id, session.pk)[0]
+
+
+def token_pair_issue(*, user: User, user_agent: str = "", client_ip: str = "") -> dict[str, str]:
+    """A new session for ``user`` and its first access + refresh pair."""
+    lifetime = api_settings.REFRESH_TOKEN_LIFETIME
+    session = session_start(
+        user_id=user.pk, user_agent=user_agent, client_ip=client_ip, lifetime=lifetime
+    )
+    return session_token_pair(session=session)
+
+
+def _pair(user_id: int, session_id: uuid.UUID) -> tuple[dict[str, str], datetime]:
+    """The pair and when its refresh token expires."""
+    refresh = RefreshToken()
+    refresh[api_settings.USER_ID_CLAIM] = user_id
+    refresh[SESSION_CLAIM] = str(session_id)
+    pair = {"access": str(refresh.access_token), "refresh": str(refresh)}
+    return pair, _expiry(refresh)
 
 
 def _decode(raw: str) -> RefreshToken:
@@ -32,46 +63,103 @@ def _decode(raw: str) -> RefreshToken:
         raise TokenNotValid() from None
 
 
-def _revoke(token: RefreshToken, user_id: Any) -> bool:
-    """Revoke ``token``; False when it was revoked already (by us or a parallel request)."""
-    expires_at = datetime.fromtimestamp(int(token["exp"]), tz=UTC)
+def _session_of(token: RefreshToken) -> uuid.UUID | None:
+    """The token's session; None for a token issued before sessions existed."""
+    claim = token.get(SESSION_CLAIM)
+    if claim is None:
+        return None
+    try:
+        return uuid.UUID(str(claim))
+    except ValueError:
+        raise TokenNotValid() from None
+
+
+def _expiry(token: RefreshToken) -> datetime:
+    return datetime.fromtimestamp(int(token["exp"]), tz=UTC)
+
+
+def refresh_token_rotate(*, raw: str, user_agent: str = "", client_ip: str = "") -> dict[str, str]:
+    """Spend a refresh token for a new pair of the same session.
+
+    A spent one presented again after the grace window ends its session; spent within it,
+    foreign, expired, or of an ended session or a disabled user: refused.
+    """
+    token = _decode(raw)
+    user_id = token.get(api_settings.USER_ID_CLAIM)
+    session_id = _session_of(token)
+    if session_id is None:
+        return _legacy_rotate(token, user_id, user_agent, client_ip)
+    now = timezone.now()
+    fresh, expires_at = _pair(user_id, session_id)
+    active = User.objects.filter(pk=user_id, is_active=True)
     try:
         with transaction.atomic():
-            RevokedToken.objects.create(jti=token["jti"], user_id=user_id, expires_at=expires_at)
+            # The session's row lock orders this rotation against log-outs: one that has
+            # returned deleted the row, and no rotation of it commits afterwards.
+            alive = (
+                LoginSession.objects.filter(pk=session_id, user_id=user_id, expires_at__gt=now)
+                .filter(Exists(active))
+                .update(last_used_at=now, expires_at=expires_at)
+            )
+            if not alive:
+                raise TokenNotValid()
+            RevokedToken.objects.create(
+                jti=token["jti"],
+                user_id=user_id,
+                session_id=session_id,
+                expires_at=_expiry(token),
+                revoked_at=now,
+            )
     except IntegrityError:
-        return False
-    revoked_tokens_purge(limit=PURGE_BATCH)  # each revocation clears more than it adds
-    return True
+        _reused(token, session_id, user_id, now)
+        raise TokenNotValid() from None
+    sessions_purge()
+    return fresh
 
 
-def refresh_token_rotate(*, raw: str) -> dict[str, str]:
-    """Spend a refresh token for a new pair; a spent, revoked or foreign token is refused."""
-    token = _decode(raw)
-    user = User.objects.filter(pk=token.get(api_settings.USER_ID_CLAIM), is_active=True).first()
-    if user is None or not _revoke(token, user.pk):
+def _reused(token: RefreshToken, session_id: uuid.UUID, user_id: int, now: datetime) -> None:
+    """A spent token came back: past the grace window after its spending, end its session."""
+    spent_at = (
+        RevokedToken.objects.filter(jti=token["jti"]).values_list("revoked_at", flat=True).first()
+    )
+    grace = timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE)
+    if spent_at is not None and now - spent_at <= grace:
+        return
+    if session_end(user_id=user_id, session_id=session_id):
+        logger.warning("a spent refresh token came back after the grace window: session ended")
+
+
+def _legacy_rotate(
+    token: RefreshToken, user_id: Any, user_agent: str, client_ip: str
+) -> dict[str, str]:
+    """A refresh token from before sessions: spent once, for the first pair of a new session."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
         raise TokenNotValid()
-    return token_pair_issue(user=user)
+    try:
+        with transaction.atomic():
+            RevokedToken.objects.create(
+                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
+            )
+    except IntegrityError:
+        raise TokenNotValid() from None
+    return token_pair_issue(user=user, user_agent=user_agent, client_ip=client_ip)
 
 
 def refresh_token_revoke(*, raw: str) -> None:
-    """Log out: the refresh token never works again (revoking twice is harmless)."""
+    """Log out: end the refresh token's session (ending an ended one is harmless)."""
     token = _decode(raw)
     user_id = token.get(api_settings.USER_ID_CLAIM)
+    session_id = _session_of(token)
+    if session_id is not None:
+        session_end(user_id=user_id, session_id=session_id)
+        return
     if not User.objects.filter(pk=user_id).exists():
         raise TokenNotValid()
-    _revoke(token, user_id)
-
-
-def revoked_tokens_purge(*, limit: int | None = None) -> int:
-    """Forget revocations of tokens that have expired anyway (at most ``limit``); how many.
-
-    Called by every revocation with a small batch, so the table holds only revocations of
-    tokens that could still be presented: no cron to remember.
-    """
-    expired = RevokedToken.objects.filter(expires_at__lt=datetime.now(UTC))
-    if limit is not None:
-        expired = RevokedToken.objects.filter(
-            pk__in=list(expired.values_list("pk", flat=True)[:limit])
-        )
-    deleted, _ = expired.delete()
-    return deleted
+    try:
+        with transaction.atomic():
+            RevokedToken.objects.create(
+                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
+            )
+    except IntegrityError:
+        pass  # spent or logged out already

@@ -7,4 +7,7 @@ urlpatterns = [
     path("verify-code/", apis.VerifyCodeApi.as_view(), name="auth-verify-code"),
     path("token/refresh/", apis.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("logout-all/", apis.LogoutAllApi.as_view(), name="auth-logout-all"),
+    path("sessions/", apis.SessionsApi.as_view(), name="auth-sessions"),
+    path("sessions/<uuid:session_id>/", apis.SessionApi.as_view(), name="auth-session"),
 ]

@@ -5,10 +5,14 @@ the API's; errors are shown inline in the page.
 """
 
 import time
-from typing import Any
+import uuid
+from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,16 +22,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.client_ip import client_ip
 from core.errors import ApiError, TooManyRequests
 
-from .apis import SendCodeInput, VerifyCodeInput
+from .apis import SendCodeInput, VerifyCodeInput, user_agent_of
 from .dev_inbox import inbox_available
 from .errors import InvalidCode
+from .models import User
 from .otp import code_send
 from .services import user_login
+from .sessions import session_end, sessions_end_all
 from .sms import get_sms_backend
 
 SESSION_PHONE = "login_phone"
 SESSION_RESEND_AT = "login_resend_at"
+# The login session (users.sessions) this browser's sign-in started.
+SESSION_LOGIN = "login_session"
 SMS_CODE_BACKEND = "users.backends.SmsCodeBackend"  # such a session never opens the admin
+
+
+def login_session_of(request: HttpRequest) -> uuid.UUID | None:
+    """The login session this browser signed in with, if it did so with a code."""
+    value = request.session.get(SESSION_LOGIN)
+    return uuid.UUID(value) if value else None
 
 
 def error_text(exc: ApiError) -> str:
@@ -127,6 +141,8 @@ def code_page(request: HttpRequest) -> HttpResponse:
             phone=data.validated_data["phone_number"],
             code=data.validated_data["auth_code"],
             client_ip=client_ip(request),
+            user_agent=user_agent_of(request),
+            lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
         )
     except ApiError as exc:
         context = _code_context(request, phone, error=error_text(exc))
@@ -134,6 +150,7 @@ def code_page(request: HttpRequest) -> HttpResponse:
     login(request, result.user, backend=SMS_CODE_BACKEND)  # a new session key: no fixation
     for key in (SESSION_PHONE, SESSION_RESEND_AT):
         request.session.pop(key, None)
+    request.session[SESSION_LOGIN] = str(result.session.pk)
     return redirect("page-profile")
 
 
@@ -150,8 +167,36 @@ def code_resend(request: HttpRequest) -> HttpResponse:
     return render(request, "users/code.html", context, status=status)
 
 
-@require_POST
-def logout_page(request: HttpRequest) -> HttpResponse:
-    """Log the browser out and go back to the phone form."""
+def _log_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("page-phone")
+
+
+@require_POST
+def logout_page(request: HttpRequest) -> HttpResponse:
+    """Log the browser out (ending its login session) and go back to the phone form."""
+    current = login_session_of(request)
+    if current is not None and request.user.is_authenticated:
+        session_end(user_id=request.user.pk, session_id=current)
+    return _log_out(request)
+
+
+@require_POST
+@login_required(login_url="page-phone", redirect_field_name=None)
+def session_end_page(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
+    """The profile's "log out" beside one session; this browser's own logs it out."""
+    user = cast(User, request.user)
+    ended = session_end(user_id=user.pk, session_id=session_id)
+    if session_id == login_session_of(request):
+        return _log_out(request)
+    if ended:
+        messages.success(request, _("That session has ended."))
+    return redirect(reverse("page-profile") + "#sessions")
+
+
+@require_POST
+@login_required(login_url="page-phone", redirect_field_name=None)
+def logout_all_page(request: HttpRequest) -> HttpResponse:
+    """The profile's "log out everywhere": every session of the user, this browser's too."""
+    sessions_end_all(user_id=cast(User, request.user).pk)
+    return _log_out(request)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from referral_system.testing import auth_client
+from referral_system.testing import auth_client, page_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_authenticated_api_responses_are_not_stored(user) -> None:
 
 
 def test_signed_in_pages_are_not_stored(client, user) -> None:
-    client.force_login(user, backend="users.backends.SmsCodeBackend")
+    page_sign_in(client, user.phone_number)
     response = client.get("/profile/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

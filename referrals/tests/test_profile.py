@@ -266,5 +266,7 @@ def test_cursors_that_decode_to_unusual_values_are_404_on_the_api_and_the_page(
 ) -> None:
     give_referrals(user, 3)
     assert_error(user_api.get(f"/api/profile/referrals/?cursor={cursor}"), 404, "not_found")
-    client.force_login(user, backend="users.backends.SmsCodeBackend")
+    from referral_system.testing import page_sign_in
+
+    page_sign_in(client, user.phone_number)
     assert client.get(f"/profile/?cursor={cursor}").status_code == 404
