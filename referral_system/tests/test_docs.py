@@ -48,7 +48,8 @@ def test_operations_come_in_the_order_a_person_uses_them_with_examples_that_work
 ) -> None:
     schema = client.get("/swagger.json").json()
     base = schema.get("basePath", "").rstrip("/")
-    assert [base + p for p in schema["paths"]][: len(ENDPOINTS)] == list(ENDPOINTS)
+    order = [base + p for p in schema["paths"]]
+    assert [p for p in order if p in ENDPOINTS] == list(ENDPOINTS)
     example = schema["definitions"]["VerifyCodeInput"]["example"]
     send = schema["definitions"]["SendCodeInput"]["example"]
     # "Execute" as offered: the development test number logs in with the example code.
