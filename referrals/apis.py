@@ -1,6 +1,7 @@
 """Profile and invite-code API: thin views, each an input, a service or selector, an output."""
 
 import re
+import uuid
 
 from django.conf import settings
 from django.urls import reverse
@@ -16,10 +17,12 @@ from core.api_docs import RATE_LIMITED, UNAUTHORIZED, UNAVAILABLE, VALIDATION_ER
 from core.client_ip import client_ip
 from core.fields import StrictCharField
 from core.serializers import OutputSerializer
+from users.errors import TokenNotValid
 from users.invite_codes import INPUT_MAX_LENGTH
+from users.models import User
 
 from .links import invite_url
-from .selectors import profile_read, referral_page
+from .selectors import Profile, profile_read, referral_page
 from .services import invite_code_activate
 
 MAX_PAGE_SIZE = 1000
@@ -71,18 +74,20 @@ class InviteLinkField(serializers.URLField):
 
 
 class ProfileOutput(OutputSerializer):
-    id = serializers.IntegerField()
-    phone_number = serializers.CharField()
-    invite_code = serializers.CharField(help_text="This user's own code, to share.")
+    id = serializers.IntegerField(source="user.pk")
+    phone_number = serializers.CharField(source="user.phone_number")
+    invite_code = serializers.CharField(
+        source="user.invite_code", help_text="This user's own code, to share."
+    )
     invite_url = InviteLinkField(
-        source="invite_code", help_text="The same code as a link to share: /i/<CODE>."
+        source="user.invite_code", help_text="The same code as a link to share: /i/<CODE>."
     )
     activated_invite_code = serializers.CharField(
         allow_null=True, help_text="The code this user activated, if any."
     )
-    date_joined = serializers.DateTimeField()
+    date_joined = serializers.DateTimeField(source="user.date_joined")
     referrals_count = serializers.IntegerField(
-        help_text="How many people activated this user's code."
+        source="user.referrals_count", help_text="How many people activated this user's code."
     )
     referrals = serializers.ListField(
         child=serializers.CharField(), help_text="Their phone numbers, newest first (first page)."
@@ -125,19 +130,31 @@ class InviteInput(serializers.Serializer):
         swagger_schema_fields = {"example": {"invite_code": "7KQ2MX"}}
 
 
-def profile_response(request: Request) -> Response:
-    profile = profile_read(user=request.user, size=settings.REFERRALS_PAGE_SIZE)  # type: ignore[arg-type]
+def _profile_of(*, user_id: int, session_id: uuid.UUID) -> Profile | None:
+    return profile_read(user_id=user_id, session_id=session_id, size=settings.REFERRALS_PAGE_SIZE)
+
+
+def _profile_response(request: Request, profile: Profile) -> Response:
     return Response(ProfileOutput(profile, context={"request": request}).data)
 
 
 class ProfileApi(APIView):
+    @staticmethod
+    def authenticated_user_read(*, user_id: int, session_id: uuid.UUID) -> User | None:
+        """Authentication's read of the user, with the profile in the same statement."""
+        profile = _profile_of(user_id=user_id, session_id=session_id)
+        if profile is None:
+            return None
+        profile.user.profile = profile  # type: ignore[attr-defined]
+        return profile.user
+
     @swagger_auto_schema(
         operation_id="profile_read",
         operation_summary="The signed-in user's profile and first page of referrals",
         responses={200: ProfileOutput, 401: UNAUTHORIZED, 503: UNAVAILABLE},
     )
     def get(self, request: Request) -> Response:
-        return profile_response(request)
+        return _profile_response(request, request.user.profile)  # type: ignore[union-attr]
 
 
 class ReferralsApi(APIView):
@@ -207,5 +224,7 @@ class InviteActivateApi(APIView):
             raw_code=data.validated_data["invite_code"],
             client_ip=client_ip(request),
         )
-        request.user.refresh_from_db()  # type: ignore[union-attr]
-        return profile_response(request)
+        profile = _profile_of(user_id=request.user.pk, session_id=request.auth.session_id)  # type: ignore[arg-type,union-attr]
+        if profile is None:  # the session ended meanwhile
+            raise TokenNotValid()
+        return _profile_response(request, profile)

@@ -10,12 +10,14 @@ import binascii
 import functools
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
 
 from users.models import User
+from users.selectors import user_read
 
 from .errors import InvalidCursor
 
@@ -36,12 +38,8 @@ class ReferralPage:
 
 @dataclass(frozen=True)
 class Profile:
-    id: int
-    phone_number: str
-    invite_code: str
+    user: User
     activated_invite_code: str | None
-    date_joined: datetime
-    referrals_count: int
     referrals: list[str]  # the first page's phone numbers, newest first
     next_cursor: str | None  # where the second page starts, if there is one
 
@@ -132,21 +130,21 @@ def activated_invite_code(*, user: User) -> str | None:
     return User.objects.filter(pk=user.invited_by_id).values_list("invite_code", flat=True).first()
 
 
-# What a profile adds to the user's row, in one statement: the code they activated, their
-# first page of referrals' phone numbers as a JSON array (one value to fetch, not a row per
-# referral: the profile of a user with a full page stays as fast as an ordinary one) and,
-# when more follow, the position of the page's last row, where the next page starts (read by
-# an OFFSET scan of bare columns: formatted inside the scan, every skipped row would be).
-_PROFILE = """
-SELECT (SELECT invite_code FROM {table} WHERE id = %(inviter)s),
+# What a profile adds to the user's row, in the statement that reads it for authentication
+# (users.selectors.user_read): the code they activated, their first page of referrals' phone
+# numbers as a JSON array (one value to fetch, not a row per referral: the profile of a user
+# with a full page stays as fast as an ordinary one) and, when more follow, the position of
+# the page's last row, where the next page starts (read by an OFFSET scan of bare columns:
+# formatted inside the scan, every skipped row would be).
+_PROFILE_COLUMNS = """,
+       (SELECT i.invite_code FROM {table} i WHERE i.id = u.invited_by_id),
        {phones},
        (SELECT CAST(last.invited_at AS TEXT) || '|' || last.id FROM (
-            SELECT invited_at, id FROM {table} WHERE invited_by_id = %(user)s
-            ORDER BY invited_at DESC, id DESC LIMIT 1 OFFSET %(last)s) last)
-"""
+            SELECT r.invited_at, r.id FROM {table} r WHERE r.invited_by_id = u.id
+            ORDER BY r.invited_at DESC, r.id DESC LIMIT 1 OFFSET %(last)s) last)"""
 _PAGE_PHONES = """
-SELECT phone_number FROM {table} WHERE invited_by_id = %(user)s
-ORDER BY invited_at DESC, id DESC LIMIT %(size)s"""
+SELECT r.phone_number FROM {table} r WHERE r.invited_by_id = u.id
+ORDER BY r.invited_at DESC, r.id DESC LIMIT %(size)s"""
 _JSON_ARRAY = {
     "postgresql": "CAST(to_json(ARRAY({page})) AS TEXT)",
     "sqlite": "(SELECT json_group_array(phone_number) FROM ({page}))",
@@ -154,32 +152,31 @@ _JSON_ARRAY = {
 
 
 @functools.cache
-def _profile_statement(vendor: str) -> str:
+def profile_columns(vendor: str) -> str:
     page = _PAGE_PHONES.format(table=User._meta.db_table)
     phones = _JSON_ARRAY[vendor].format(page=page)
-    return _PROFILE.format(table=User._meta.db_table, phones=phones)
+    return _PROFILE_COLUMNS.format(table=User._meta.db_table, phones=phones)
 
 
-def profile_read(*, user: User, size: int) -> Profile:
-    """``user``'s profile with the first ``size`` referrals, newest first (one statement)."""
-    more = user.referrals_count > size
-    with connection.cursor() as db:
-        db.execute(
-            _profile_statement(connection.vendor),
-            {"inviter": user.invited_by_id, "user": user.pk, "size": size, "last": size - 1},
-        )
-        inviter_code, phones, last = db.fetchone()
+def profile_read(*, user_id: int, session_id: uuid.UUID, size: int) -> Profile | None:
+    """The profile of ``user_id`` with the first ``size`` referrals, newest first, read with
+    the user and their session in one statement; None if the session is not theirs or ended."""
+    found = user_read(
+        user_id=user_id,
+        session_id=session_id,
+        extra_columns=profile_columns(connection.vendor),
+        extra_params={"size": size, "last": size - 1},
+    )
+    if found is None:
+        return None
+    user, (inviter_code, phones, last) = found
     next_cursor = None
-    if more and last:
+    if user.referrals_count > size and last:
         moment, row_id = last.rsplit("|", 1)
         next_cursor = _encode(_AFTER, _moment(moment), int(row_id))
     return Profile(
-        id=user.pk,
-        phone_number=user.phone_number,
-        invite_code=user.invite_code,
+        user=user,
         activated_invite_code=inviter_code,
-        date_joined=user.date_joined,
-        referrals_count=user.referrals_count,
         referrals=json.loads(phones),
         next_cursor=next_cursor,
     )

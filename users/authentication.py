@@ -188,16 +188,27 @@ def bearer_token(request: Request) -> str | None:
     return parts[1]
 
 
+def _user_only(*, user_id: int, session_id: uuid.UUID) -> Any:
+    found = user_read(user_id=user_id, session_id=session_id)
+    return None if found is None else found[0]
+
+
 class JWTAuthentication(BaseAuthentication):
     """Bearer authentication: the token checked by simplejwt, the user and their session read
-    with one statement."""
+    with one statement.
+
+    A view may name that read (``authenticated_user_read``: the same keywords, a user or
+    None), to get what it answers in the same statement; the checks stay here, for every view.
+    """
 
     def authenticate(self, request: Request) -> tuple[Any, BearerAuth] | None:
         token = bearer_token(request)
         if token is None:
             return None
         user_id, session_id = access_token_claims(token)
-        user = user_read(user_id=user_id, session_id=session_id)
+        view = (request.parser_context or {}).get("view")
+        read = getattr(view, "authenticated_user_read", _user_only)
+        user = read(user_id=user_id, session_id=session_id)
         if user is None:  # no such user, or the session ended
             raise TokenNotValid()
         if not user.is_active:

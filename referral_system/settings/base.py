@@ -68,7 +68,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
-    }
+    },
 }
 
 ROOT_URLCONF = "referral_system.urls"

@@ -144,9 +144,9 @@ def test_queries_per_request_are_a_small_constant(
     user, user_api, django_assert_num_queries, django_assert_max_num_queries, referrals
 ) -> None:
     give_referrals(user, referrals)
-    with django_assert_num_queries(2):  # the authenticated user + inviter's code and first page
+    with django_assert_num_queries(1):  # user, session, inviter's code, first page: one statement
         assert user_api.get("/api/profile/").status_code == 200
-    with django_assert_max_num_queries(2):  # whatever the Accept header
+    with django_assert_max_num_queries(1):  # whatever the Accept header
         assert user_api.get("/api/profile/", HTTP_ACCEPT="application/json;q=1").status_code == 200
     with django_assert_max_num_queries(2):  # the authenticated user + one page
         assert user_api.get("/api/profile/referrals/").status_code == 200
@@ -179,19 +179,22 @@ def test_only_json_is_served(user_api) -> None:
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="reads a PostgreSQL query plan")
 def test_the_profile_statement_reads_index_ranges_whatever_the_user(user) -> None:
-    from referrals.selectors import _profile_statement
+    import uuid
+
+    from referrals.selectors import profile_columns
+    from users.selectors import _statement
 
     give_referrals(user, 300)
-    # If the statement is prepared (DATABASE_PREPARE_THRESHOLD), PostgreSQL may keep one plan
-    # for every user: it must be the index one.
-    sql = _profile_statement("postgresql")
-    for number, name in enumerate(("inviter", "user", "size", "last"), 1):
+    # Prepared (DATABASE_PREPARED_STATEMENTS), PostgreSQL may keep one plan for every user: it
+    # must be the index one.
+    sql = _statement(profile_columns("postgresql"))
+    for number, name in enumerate(("session", "user", "size", "last"), 1):
         sql = sql.replace(f"%({name})s", f"${number}")
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")  # 300 rows are cheaper to read whole
         cursor.execute("SET plan_cache_mode = force_generic_plan")
-        cursor.execute(f"PREPARE profile_plan (bigint, bigint, bigint, bigint) AS {sql}")
-        cursor.execute(f"EXPLAIN EXECUTE profile_plan (NULL, {user.pk}, 100, 99)")
+        cursor.execute(f"PREPARE profile_plan (uuid, bigint, bigint, bigint) AS {sql}")
+        cursor.execute(f"EXPLAIN EXECUTE profile_plan ('{uuid.uuid4()}', {user.pk}, 100, 99)")
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("DEALLOCATE profile_plan")
     assert "users_user_pkey" in plan, plan
