@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install migrate test lint typecheck check lock clean bench bench-ci
+.PHONY: run install migrate test lint typecheck check lock clean bench bench-ci env
 
 $(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## virtualenv with the locked dependencies
+
+ENV_FILE ?= .env
+env:  ## .env from sample.env with fresh random secrets (for docker compose); never overwrites
+	$(PYTHON) deploy/make_env.py $(ENV_FILE)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
