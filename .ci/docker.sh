@@ -27,12 +27,14 @@ PROJECT=rsci$$
 PROXY=http://127.0.0.1:19880
 APP_DIRECT=http://127.0.0.1:19800
 DOCKERD_PID=
+SERVICES_PID=
 STACK_UP=
 POLICY_MADE=
 
 cleanup() {
   local status=$?
   set +e
+  if [ -n "$SERVICES_PID" ]; then kill "$SERVICES_PID" 2>/dev/null; wait "$SERVICES_PID"; fi
   if [ -n "$STACK_UP" ]; then
     if [ "$status" -ne 0 ]; then
       echo "---- the stack's logs (last 40 lines a service) ----"
@@ -84,9 +86,12 @@ COMPOSE=$WORK/compose/bin/docker-compose
 "$COMPOSE" version
 took "engine and compose"
 
-log "base images (stand-ins from Debian's packages)"
-bash .ci/standins/build.sh "$WORK/standins"
-took "base images"
+log "base images (stand-ins from Debian's packages) and the app's image"
+# PostgreSQL's, Redis's and nginx's are made while the app's image builds on Python's.
+bash .ci/standins/build.sh services "$WORK/standins" >"$WORK/services.log" 2>&1 &
+SERVICES_PID=$!
+bash .ci/standins/build.sh python "$WORK/standins"
+took "python:3.12-slim stand-in"
 
 # The settings the stack gets: `make env`'s file, fresh random secrets.
 ENV_FILE=$WORK/ci.env
@@ -95,9 +100,12 @@ export CI_ENV_FILE=$ENV_FILE
 COMPOSE_FILES=(--env-file "$ENV_FILE" -f docker-compose.yml -f .ci/docker-compose.ci.yml)
 dc() { "$COMPOSE" -p "$PROJECT" "${COMPOSE_FILES[@]}" "$@"; }
 
-log "build"
-dc build --quiet 2>&1 | { grep -v '^ Image .* Built' || true; }
+dc build --quiet >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 took "app image build"
+wait "$SERVICES_PID" || { cat "$WORK/services.log"; exit 1; }
+SERVICES_PID=
+tail -1 "$WORK/services.log"
+took "other stand-ins (the rest)"
 SIZE=$(docker image inspect -f '{{.Size}}' referral-system:latest)
 SIZE_MB=$((SIZE / 1000 / 1000))
 echo "referral-system:latest: $SIZE_MB MB"
@@ -179,14 +187,43 @@ took "slow clients"
 
 log "app restart: data kept"
 dc restart app >/dev/null
-for _ in $(seq 90); do
-  [ "$(docker inspect -f '{{.State.Health.Status}}' "$(dc ps -q app)")" = healthy ] && break
-  sleep 1
-done
+wait_healthy() {  # wait_healthy SERVICE
+  for _ in $(seq 90); do
+    [ "$(docker inspect -f '{{.State.Health.Status}}' "$(dc ps -q "$1")")" = healthy ] && return
+    sleep 1
+  done
+  echo "$1 is not healthy" >&2; exit 1
+}
+wait_healthy app
 expect 200 GET /api/profile/ -H "Authorization: Bearer $ALICE"
 [ "$(json "['referrals']")" = "['+79990000002']" ]
 echo "after the app's restart Alice's token still works and her referral is still there"
 took "app restart"
+
+log "the TLS step (docs/DEPLOYMENT.md) with a self-signed certificate"
+export TLS_CERT_DIR=$WORK/tls
+mkdir -p "$TLS_CERT_DIR"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$TLS_CERT_DIR/privkey.pem" \
+  -out "$TLS_CERT_DIR/fullchain.pem" 2>/dev/null
+chmod 644 "$TLS_CERT_DIR/privkey.pem"
+APP_BEFORE=$(dc ps -q app)
+COMPOSE_FILES=(--env-file "$ENV_FILE" -f docker-compose.yml -f docker-compose.tls.yml
+  -f .ci/docker-compose.ci.yml)
+dc up --detach --wait --wait-timeout 120 2>&1 | { grep -E 'Error|error' || true; }
+[ "$(dc ps -q app)" != "$APP_BEFORE" ]
+HTTPS=https://127.0.0.1:19843
+got=$(curl -sS --cacert "$TLS_CERT_DIR/fullchain.pem" -o "$BODY" -w '%{http_code}' \
+  -H "Authorization: Bearer $ALICE" "$HTTPS/api/profile/")
+echo "GET $HTTPS/api/profile/ -> $got $(head -c 120 "$BODY")"
+[ "$got" = 200 ] && [ "$(json "['referrals']")" = "['+79990000002']" ]
+got=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$PROXY/api/profile/")
+echo "GET $PROXY/api/profile/ -> $got"
+case $got in "301 https://"*) ;; *) echo "expected a redirect to HTTPS" >&2; exit 1 ;; esac
+expect 200 GET /healthz
+echo "with TLS on (app and proxy recreated): the same token reads the same referral over"
+echo "HTTPS; plain-HTTP API calls are redirected, the probes are not"
+took "TLS step"
 
 log "down -v"
 dc down --volumes --timeout 10 2>&1 | { grep -E 'Error|error' || true; }
@@ -204,7 +241,8 @@ cat <<EOF
   gzipped, immutable static files; two logins with the codes from the app's log; an invite
   activated; 413 in the error shape from the app and from nginx
 - 50 slow clients: /healthz and the profile kept p99 under 1 s through nginx
-- an app restart kept the data and the tokens; down -v left nothing behind
+- an app restart, then the TLS step (app and proxy recreated) kept the data and the tokens;
+  over HTTPS the profile answered, plain HTTP redirected; down -v left nothing behind
 EOF
 for figure in "${FIGURES[@]}"; do echo "  $figure"; done
 echo "  total                              $(printf '%4d' "$SECONDS") s"
