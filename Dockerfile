@@ -41,7 +41,7 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
     python manage.py collectstatic --noinput --verbosity 0 \
     && find staticfiles -name '*.map' -delete -o -name '*.map.gz' -delete \
     && rm -rf /opt/venv/lib/python3.12/site-packages/drf_yasg/static \
-    && python -m compileall -q -j 0 /opt/venv /app
+    && python -m compileall -q -j 0 /app
 
 FROM python:3.12-slim
 

@@ -7,10 +7,12 @@
 #   ci-standin/nginx      Debian bookworm's nginx, official-image-like template rendering
 # Packages come from the apt sources this machine is configured with, read here at run time.
 # The machine's extra CA certificates go into every image, so pip works inside builds.
-# Usage: build.sh WORKDIR   (needs root, mmdebstrap, and DOCKER_HOST pointing at the engine)
+# Usage: build.sh python|services WORKDIR   (needs root, mmdebstrap, and DOCKER_HOST pointing
+# at the engine). .ci/docker.sh makes the services' images while the app's image builds.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-WORK=$1
+WHICH=$1
+WORK=$2
 mkdir -p "$WORK"
 
 # The machine's apt sources, wherever its apt configuration says they are.
@@ -49,76 +51,84 @@ debootstrap_to() {  # debootstrap_to TARBALL PACKAGES [HOOKS...]
     "${CA_HOOK[@]}" "$@" bookworm "$out" "${SOURCES[@]}"
 }
 
-# --- PostgreSQL, Redis, nginx: one Debian root, three images (made while Python's is) -------
-debootstrap_to "$WORK/services.tar" "postgresql,redis-server,nginx-light,gettext-base,curl" \
-  --customize-hook="cp $HERE/postgres-entrypoint.sh \"\$1/usr/local/bin/postgres-entrypoint\"" \
-  --customize-hook="cp $HERE/nginx-entrypoint.sh \"\$1/usr/local/bin/nginx-entrypoint\"" \
-  --customize-hook='rm -f "$1"/etc/nginx/sites-enabled/* "$1"/etc/postgresql/*/main/*.conf' \
-  --customize-hook='rm -rf "$1"/var/lib/postgresql/*/main "$1"/etc/postgresql/*' \
-  --customize-hook='ln -sf /dev/stdout "$1/var/log/nginx/access.log"' \
-  --customize-hook='ln -sf /dev/stderr "$1/var/log/nginx/error.log"' &
-SERVICES_PID=$!
+make_python() {
+  # --- python:3.12-slim -------------------------------------------------------------------------
+  PYENV_PY=${PYENV_PY:-$(ls -d "$HOME"/.pyenv/versions/3.12.* 2>/dev/null | sort -V | tail -1)}
+  [ -x "$PYENV_PY/bin/python3.12" ] || { echo "no pyenv Python 3.12 on this machine" >&2; exit 1; }
+  # As the official slim image: no test suite, no Tk, no bytecode, no static library.
+  PY_TREE=$WORK/python
+  rm -rf "$PY_TREE" && mkdir -p "$PY_TREE"
+  cp -a "$PYENV_PY"/. "$PY_TREE"/
+  rm -rf "$PY_TREE"/lib/python3.12/test "$PY_TREE"/lib/python3.12/idlelib \
+    "$PY_TREE"/lib/python3.12/tkinter "$PY_TREE"/lib/python3.12/turtledemo \
+    "$PY_TREE"/lib/python3.12/lib-dynload/_tkinter* "$PY_TREE"/share \
+    "$PY_TREE"/lib/python3.12/site-packages/_sandboxing_*
+  find "$PY_TREE" -depth \( -name __pycache__ -o -name '*.pyc' -o -name 'libpython*.a' \
+    -o -name tests -o -name idle_test \) -exec rm -rf {} +
+  # pyenv builds with debug symbols: 50 MB of the 70 that matter here.
+  find "$PY_TREE" -name '*.so*' -type f -exec strip --strip-unneeded {} +
+  strip --strip-unneeded "$PY_TREE/bin/python3.12"
+  # Scripts name the interpreter by its pyenv path; inside the image it is /usr/local/bin.
+  grep -rlI "^#!$PYENV_PY/bin/python" "$PY_TREE/bin" | while read -r script; do
+    sed -i "1s|^#!.*|#!/usr/local/bin/python3.12|" "$script"
+  done
+  ln -sf python3.12 "$PY_TREE/bin/python"
+  ln -sf pip3.12 "$PY_TREE/bin/pip" 2>/dev/null || true
+  debootstrap_to "$WORK/python.tar" \
+    "libssl3,libffi8,libsqlite3-0,libbz2-1.0,liblzma5,libreadline8,libncursesw6,zlib1g,libexpat1,libuuid1,libgdbm6,libgdbm-compat4,libnsl2,libtirpc3,netbase,tzdata" \
+    --customize-hook="cp -a $PY_TREE/. \"\$1/usr/local/\"" \
+    --customize-hook='chroot "$1" ldconfig' \
+    --customize-hook='chroot "$1" /usr/local/bin/python3.12 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, readline"'
+  docker import \
+    --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'CMD ["python3"]' \
+    "$WORK/python.tar" python:3.12-slim >/dev/null
+  rm -f "$WORK/python.tar"
+  rm -rf "$PY_TREE"
+}
 
-# --- python:3.12-slim -------------------------------------------------------------------------
-PYENV_PY=${PYENV_PY:-$(ls -d "$HOME"/.pyenv/versions/3.12.* 2>/dev/null | sort -V | tail -1)}
-[ -x "$PYENV_PY/bin/python3.12" ] || { echo "no pyenv Python 3.12 on this machine" >&2; exit 1; }
-# As the official slim image: no test suite, no Tk, no bytecode, no static library.
-PY_TREE=$WORK/python
-rm -rf "$PY_TREE" && mkdir -p "$PY_TREE"
-cp -a "$PYENV_PY"/. "$PY_TREE"/
-rm -rf "$PY_TREE"/lib/python3.12/test "$PY_TREE"/lib/python3.12/idlelib \
-  "$PY_TREE"/lib/python3.12/tkinter "$PY_TREE"/lib/python3.12/turtledemo \
-  "$PY_TREE"/lib/python3.12/lib-dynload/_tkinter* "$PY_TREE"/share \
-  "$PY_TREE"/lib/python3.12/site-packages/_sandboxing_*
-find "$PY_TREE" -depth \( -name __pycache__ -o -name '*.pyc' -o -name 'libpython*.a' \
-  -o -name tests -o -name idle_test \) -exec rm -rf {} +
-# pyenv builds with debug symbols: 50 MB of the 70 that matter here.
-find "$PY_TREE" -name '*.so*' -type f -exec strip --strip-unneeded {} +
-strip --strip-unneeded "$PY_TREE/bin/python3.12"
-# Scripts name the interpreter by its pyenv path; inside the image it is /usr/local/bin.
-grep -rlI "^#!$PYENV_PY/bin/python" "$PY_TREE/bin" | while read -r script; do
-  sed -i "1s|^#!.*|#!/usr/local/bin/python3.12|" "$script"
-done
-ln -sf python3.12 "$PY_TREE/bin/python"
-ln -sf pip3.12 "$PY_TREE/bin/pip" 2>/dev/null || true
-debootstrap_to "$WORK/python.tar" \
-  "libssl3,libffi8,libsqlite3-0,libbz2-1.0,liblzma5,libreadline8,libncursesw6,zlib1g,libexpat1,libuuid1,libgdbm6,libgdbm-compat4,libnsl2,libtirpc3,netbase,tzdata" \
-  --customize-hook="cp -a $PY_TREE/. \"\$1/usr/local/\"" \
-  --customize-hook='chroot "$1" ldconfig' \
-  --customize-hook='chroot "$1" /usr/local/bin/python3.12 -c "import ssl, sqlite3, ctypes, lzma, bz2, zlib, uuid, readline"'
-docker import \
-  --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --change 'ENV LANG=C.UTF-8' \
-  --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
-  --change 'CMD ["python3"]' \
-  "$WORK/python.tar" python:3.12-slim >/dev/null
-
-wait "$SERVICES_PID"
-PGBIN=$(tar -tf "$WORK/services.tar" | grep -E '^\./usr/lib/postgresql/[0-9]+/bin/postgres$' | head -1)
-PGBIN=/${PGBIN#./}
-PGBIN=${PGBIN%/postgres}
-# One import of the root; the three images differ only in their configuration.
-docker import "$WORK/services.tar" ci-standin/services:latest >/dev/null
-docker build --quiet -t ci-standin/postgres:latest - >/dev/null <<EOF
+make_services() {
+  # --- PostgreSQL, Redis, nginx: one Debian root, three images ------------------------------
+  debootstrap_to "$WORK/services.tar" "postgresql,redis-server,nginx-light,gettext-base,curl" \
+    --customize-hook="cp $HERE/postgres-entrypoint.sh \"\$1/usr/local/bin/postgres-entrypoint\"" \
+    --customize-hook="cp $HERE/nginx-entrypoint.sh \"\$1/usr/local/bin/nginx-entrypoint\"" \
+    --customize-hook='rm -f "$1"/etc/nginx/sites-enabled/* "$1"/etc/postgresql/*/main/*.conf' \
+    --customize-hook='rm -rf "$1"/var/lib/postgresql/*/main "$1"/etc/postgresql/*' \
+    --customize-hook='ln -sf /dev/stdout "$1/var/log/nginx/access.log"' \
+    --customize-hook='ln -sf /dev/stderr "$1/var/log/nginx/error.log"'
+  PGBIN=$(tar -tf "$WORK/services.tar" | grep -E '^\./usr/lib/postgresql/[0-9]+/bin/postgres$' | head -1)
+  PGBIN=/${PGBIN#./}
+  PGBIN=${PGBIN%/postgres}
+  # One import of the root; the three images differ only in their configuration.
+  docker import "$WORK/services.tar" ci-standin/services:latest >/dev/null
+  docker build --quiet -t ci-standin/postgres:latest - >/dev/null <<EOF
 FROM ci-standin/services:latest
 ENV PATH=$PGBIN:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PGDATA=/var/lib/postgresql/data
 ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]
 CMD ["postgres"]
 EOF
-docker build --quiet -t ci-standin/redis:latest - >/dev/null <<'EOF'
+  docker build --quiet -t ci-standin/redis:latest - >/dev/null <<'EOF'
 FROM ci-standin/services:latest
 USER redis
 WORKDIR /var/lib/redis
 CMD ["redis-server"]
 EOF
-docker build --quiet -t ci-standin/nginx:latest - >/dev/null <<'EOF'
+  docker build --quiet -t ci-standin/nginx:latest - >/dev/null <<'EOF'
 FROM ci-standin/services:latest
 ENTRYPOINT ["/usr/local/bin/nginx-entrypoint"]
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
 EOF
-rm -f "$WORK/python.tar" "$WORK/services.tar"
-rm -rf "$PY_TREE"
+  rm -f "$WORK/services.tar"
 
-docker run --rm --network host --entrypoint sh ci-standin/services:latest -c \
-  'echo "stand-ins: PostgreSQL $(ls /usr/lib/postgresql), $(redis-server --version | cut -d" " -f1-3), $(nginx -v 2>&1 | cut -d" " -f3)"'
+  docker run --rm --network host --entrypoint sh ci-standin/services:latest -c \
+    'echo "stand-ins: PostgreSQL $(ls /usr/lib/postgresql), $(redis-server --version | cut -d" " -f1-3), $(nginx -v 2>&1 | cut -d" " -f3)"'
+}
+
+case $WHICH in
+  python) make_python ;;
+  services) make_services ;;
+  *) echo "usage: $0 python|services WORKDIR" >&2; exit 2 ;;
+esac
