@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # CI for the Docker path, on a real engine: builds every image, starts the real
 # docker-compose.yml (plus .ci/docker-compose.ci.yml) with `up --wait`, and proves over HTTP,
-# through the nginx proxy: /healthz, /readyz, Swagger UI and its static files, a whole login
-# of two users with codes read from `docker compose logs app`, an invite activation, nginx's
-# body limit, 50 slow clients while /healthz and the profile keep p99 under 1 s, an app
-# restart with the data kept, and `down -v`. Prints what it proved and how long each step took.
+# through the nginx proxy: /healthz, /readyz, Swagger UI and its static files, whole logins
+# (API and HTML pages) with codes read from `docker compose logs app`, an invite activation,
+# the body limits, 50 slow clients while /healthz and the profile keep p99 under 1 s, an app
+# restart and the TLS step with the data kept, and `down -v`. Prints what it proved and how
+# long each step took.
 #
 # The engine is Debian's docker.io, started here with a data root, exec root and socket of
 # its own, no bridge and no iptables changes (every container uses the host's network, on
@@ -12,7 +13,6 @@
 # packages (.ci/standins/build.sh): no container registry can be reached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 log() { printf '\n==== docker: %s ====\n' "$*"; }
 STEP_START=$SECONDS
 FIGURES=()
@@ -78,6 +78,7 @@ dockerd --data-root "$WORK/data" --exec-root "$WORK/exec" --host "$DOCKER_HOST" 
   --containerd-plugins-namespace "$PROJECT-plugins" >"$WORK/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
 for _ in $(seq 60); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
+docker version >/dev/null 2>&1 || { tail -20 "$WORK/dockerd.log"; exit 1; }
 docker version --format 'engine {{.Server.Version}} (API {{.Server.APIVersion}}), client {{.Client.Version}}'
 python3 -m venv "$WORK/compose"
 "$WORK/compose/bin/pip" install --quiet --require-hashes -r .ci/requirements-compose.txt 2>&1 |
@@ -142,17 +143,22 @@ grep -qi '^cache-control: max-age=315360000, public, immutable' "$WORK/headers"
 grep -qi '^content-encoding: gzip' "$WORK/headers"
 echo "Swagger UI's bundle: $BUNDLE, gzip, immutable for a year"
 
-login() {  # login PHONE: sends a code, reads it from the app's log, verifies; prints the access token
-  local phone=$1 code
-  expect 200 POST /api/auth/send-code/ "${JSON[@]}" -d "{\"phone_number\": \"$phone\"}" >&2
+code_for() {  # code_for PHONE: the last code the console SMS backend printed for PHONE
+  local code
   for _ in $(seq 20); do
     code=$(dc logs --no-color --no-log-prefix app 2>/dev/null |
-      grep -F "[SMS to $phone]" | tail -1 | grep -o '[0-9]\{6\}$' || true)
+      grep -F "[SMS to $1]" | tail -1 | grep -o '[0-9]\{6\}$' || true)
     [ -n "$code" ] && break
     sleep 0.25
   done
-  [ -n "$code" ] || { echo "no code for $phone in the app's log" >&2; exit 1; }
-  echo "code for $phone read from \`docker compose logs app\`" >&2
+  [ -n "$code" ] || { echo "no code for $1 in the app's log" >&2; exit 1; }
+  echo "code for $1 read from \`docker compose logs app\`" >&2
+  echo "$code"
+}
+login() {  # login PHONE: sends a code, reads it from the app's log, verifies; prints the access token
+  local phone=$1 code
+  expect 200 POST /api/auth/send-code/ "${JSON[@]}" -d "{\"phone_number\": \"$phone\"}" >&2
+  code=$(code_for "$phone")
   expect 200 POST /api/auth/verify-code/ "${JSON[@]}" \
     -d "{\"phone_number\": \"$phone\", \"auth_code\": \"$code\"}" >&2
   json "['access']"
@@ -166,6 +172,29 @@ expect 200 POST /api/profile/invite/ "${JSON[@]}" -H "Authorization: Bearer $BOB
 expect 200 GET /api/profile/ -H "Authorization: Bearer $ALICE"
 [ "$(json "['referrals']")" = "['+79990000002']" ]
 echo "login of two users, Bob activated Alice's code $ALICE_CODE, Alice's referrals: +79990000002"
+
+# A person on the HTML pages over plain HTTP, as a browser does it: cookies, CSRF token,
+# Origin header; the session cookie must come back for the profile page to show.
+JAR=$WORK/cookies
+page() {  # page METHOD PATH [curl args...]: prints "STATUS REDIRECT", the body lands in $BODY
+  local method=$1 path=$2; shift 2
+  curl -sS -c "$JAR" -b "$JAR" -o "$BODY" -w '%{http_code} %{redirect_url}' -X "$method" \
+    -H "Origin: $PROXY" -H "Referer: $PROXY$path" "$@" "$PROXY$path"
+}
+csrf() { grep -o 'name="csrfmiddlewaretoken" value="[^"]*"' "$BODY" | head -1 | cut -d'"' -f4; }
+[ "$(page GET /)" = "200 " ]
+got=$(page POST / --data-urlencode "csrfmiddlewaretoken=$(csrf)" \
+  --data-urlencode "phone_number=+79990000003")
+echo "page POST / (phone) -> $got"
+[ "${got%% *}" = 302 ]
+CAROL_CODE=$(code_for +79990000003)
+[ "$(page GET /code/)" = "200 " ]
+got=$(page POST /code/ --data-urlencode "csrfmiddlewaretoken=$(csrf)" \
+  --data-urlencode "auth_code=$CAROL_CODE")
+echo "page POST /code/ -> $got"
+[ "${got%% *}" = 302 ]
+[ "$(page GET /profile/)" = "200 " ] && grep -q '79990000003' "$BODY"
+echo "a person logged in on the HTML pages over plain HTTP and saw the profile page"
 
 # nginx's limit (128 KiB) and the app's (64 KiB), both in the project's error shape.
 head -c 100000 /dev/zero | tr '\0' ' ' >"$WORK/100k"
@@ -195,6 +224,7 @@ wait_healthy() {  # wait_healthy SERVICE
   echo "$1 is not healthy" >&2; exit 1
 }
 wait_healthy app
+wait_healthy proxy  # restarted with the app (depends_on: restart: true)
 expect 200 GET /api/profile/ -H "Authorization: Bearer $ALICE"
 [ "$(json "['referrals']")" = "['+79990000002']" ]
 echo "after the app's restart Alice's token still works and her referral is still there"
@@ -238,8 +268,9 @@ cat <<EOF
   Debian's packages, and referral-system:latest ($SIZE_MB MB, user 10001)
 - docker compose up --wait with docker-compose.yml: db, redis, migrate, app, proxy healthy
 - through nginx: /healthz, /readyz (database and cache ok), Swagger UI and its hashed,
-  gzipped, immutable static files; two logins with the codes from the app's log; an invite
-  activated; 413 in the error shape from the app and from nginx
+  gzipped, immutable static files; two API logins and one on the HTML pages (cookies and
+  CSRF over plain HTTP) with the codes from the app's log; an invite activated; 413 in the
+  error shape from the app and from nginx
 - 50 slow clients: /healthz and the profile kept p99 under 1 s through nginx
 - an app restart, then the TLS step (app and proxy recreated) kept the data and the tokens;
   over HTTPS the profile answered, plain HTTP redirected; down -v left nothing behind

@@ -53,7 +53,9 @@ assert "5432" in services["db"]["healthcheck"]["test"]
 assert "6379" in services["redis"]["healthcheck"]["test"]
 # The app's check is the image's HEALTHCHECK, which follows GRANIAN_PORT.
 assert "healthcheck" not in services["app"]
-assert services["proxy"]["depends_on"] == {"app": {"condition": "service_healthy"}}
+assert services["proxy"]["depends_on"] == {
+    "app": {"condition": "service_healthy", "restart": True}
+}
 assert services["app"]["depends_on"] == {
     "db": {"condition": "service_healthy"},
     "redis": {"condition": "service_healthy"},
