@@ -9,7 +9,7 @@
 #     PostgreSQL and Redis), the SSL redirect and the error shape, with JSON log lines;
 #  4. the Dockerfile's granian settings and command with LOG_JSON=True: JSON lines, masked;
 #  5. `manage.py check --deploy --fail-level WARNING` with `make env`'s fresh keys and the
-#     TLS and SMS steps of docs/DEPLOYMENT.md; and sample.env's published nothing is refused.
+#     TLS and SMS steps of docs/DEPLOYMENT.md; an empty or a published SECRET_KEY is refused.
 # Needs PostgreSQL and Redis on 127.0.0.1 (started by .ci/run) and `make install` done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
