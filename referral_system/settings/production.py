@@ -4,16 +4,16 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import env
+from .keys import HOW_TO_MAKE_ONE, secret_problem
 
 if DEBUG:  # noqa: F405
     raise ImproperlyConfigured("DEBUG must be off in production settings.")
 
 
 def _require_secret(name: str, value: str) -> str:
-    if len(value) < 50 or value.startswith("django-insecure") or len(set(value)) < 5:
-        raise ImproperlyConfigured(
-            f"{name} must be set to a random value of at least 50 characters in production."
-        )
+    problem = secret_problem(value)
+    if problem:
+        raise ImproperlyConfigured(f"{name} {problem}. {HOW_TO_MAKE_ONE}")
     return value
 
 
@@ -30,6 +30,8 @@ if TEST_PHONE_NUMBERS and not ALLOW_TEST_PHONE_NUMBERS:  # noqa: F405
     )
 
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
+# The pages link only the hashed names; the unhashed copies would double the image's files.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")

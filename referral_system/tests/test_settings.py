@@ -1,15 +1,28 @@
 """Settings come from the environment; production refuses to start without real secrets."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from referral_system.settings.keys import secret_problem
+
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "s" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2
-GOOD_JWT_KEY = "j" + "zyxwvutsrqponmlkjihgfedcba9876543210" * 2
+
+
+def random_key() -> str:
+    """A fresh key production accepts (a literal here would be a key this repository publishes)."""
+    while True:
+        key = secrets.token_urlsafe(50)
+        if secret_problem(key) is None:
+            return key
+
+
+GOOD_SECRET = random_key()
+GOOD_JWT_KEY = random_key()
 
 
 def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
