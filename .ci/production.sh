@@ -73,7 +73,7 @@ assert "db-data:/var/lib/postgresql/data" in services["db"]["volumes"]
 for name in ("app", "migrate"):
     assert services[name]["env_file"] == [{"path": ".env", "required": False}]
     assert services[name]["build"] == "."
-    assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    assert "127.0.0.1/32" in services[name]["environment"]["TRUSTED_PROXIES"]
 # The stack's only secret, the database password, comes from .env (make env), never the file.
 assert "${POSTGRES_PASSWORD:?" in services["db"]["environment"]["POSTGRES_PASSWORD"]
 print("compose: proxy (nginx, the only published port, ${HTTP_PORT:-8000}:80), app (the")
