@@ -20,6 +20,8 @@ DEPLOYED = {
     "ENABLE_SMS": "True",
     "SMSAERO_EMAIL": "sms@example.org",
     "SMSAERO_API_KEY": "an-account-key",
+    # Codes and limits shared by every worker (compose sets its own Redis).
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
 }
 
 
