@@ -16,4 +16,5 @@ if [ ! -e "$policy" ]; then
   own_policy=1
 fi
 trap 'if [ -n "$own_policy" ]; then rm -f "$policy"; fi' EXIT
+apt-get update -qq -o DPkg::Lock::Timeout=300
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}"
