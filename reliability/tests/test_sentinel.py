@@ -143,6 +143,7 @@ def test_a_killed_primary_fails_over_without_a_restart_and_no_code_works_twice(
         t.start()
     time.sleep(3)
     before = _replication(primary.port)["master_repl_offset"]
+    log_at_kill = len(server.log_text())
     killed = time.monotonic()
     primary.kill()
     on_replica = _replication(replica.port)["slave_repl_offset"]
@@ -174,6 +175,13 @@ def test_a_killed_primary_fails_over_without_a_restart_and_no_code_works_twice(
     }, stats
     assert after > 0, stats
 
+    # Before the kill, every spent code was acknowledged by the replica (WAIT); after it, with
+    # no replica left, logins went on and said so.
+    unacknowledged = "replicas acknowledged within"
+    assert unacknowledged not in server.log_text()[:log_at_kill]
+    degraded = server.log_text()[log_at_kill:].count(unacknowledged)
+    assert degraded > 0
+
     # No code that logged someone in works again, on the promoted replica.
     again = Counter(
         post(base, "/api/auth/verify-code/", {"phone_number": p, "auth_code": c}).status_code
@@ -202,5 +210,7 @@ def test_a_killed_primary_fails_over_without_a_restart_and_no_code_works_twice(
         f"{dict(sorted(stats.items()))}; "
         f"replica ~{max(0, before - on_replica)} bytes behind at the kill; {lost_codes} codes sent "
         f"but lost (asked again); {len(spent)} spent codes tried again: 0 accepted; "
-        "10 parallel verifies of one code after it: 1 login; a replicated counter kept its 3",
+        "10 parallel verifies of one code after it: 1 login; a replicated counter kept its 3; "
+        f"every verify before the kill acknowledged by the replica, {degraded} after it logged "
+        "as unacknowledged (no replica left)",
     )
