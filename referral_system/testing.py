@@ -15,7 +15,7 @@ from users.models import User
 from users.tokens import token_pair_issue
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-ON_REDIS = bool(settings.REDIS_URL)
+ON_REDIS = settings.REDIS_SHARED
 
 postgres_only = pytest.mark.skipif(
     not ON_POSTGRES, reason="needs PostgreSQL row locks; runs in .ci/run's PostgreSQL pass"

@@ -117,9 +117,10 @@ def redis_forget(url: str, prefix: str) -> None:
 class RedisServer:
     """A redis-server of our own on a spare port, that a test may stop, pause and restart."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="rel-redis-")
+        self.options = list(options)  # more redis-server options: "--replicaof", "host port"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -140,6 +141,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 self.dir,
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -153,6 +155,13 @@ class RedisServer:
             self.proc.wait(10)
         self.proc = None
 
+    def kill(self) -> None:
+        """The machine dies: SIGKILL, nothing flushed or handed over."""
+        assert self.proc
+        self.proc.kill()
+        self.proc.wait(10)
+        self.proc = None
+
     def pause(self) -> None:
         assert self.proc
         self.proc.send_signal(signal.SIGSTOP)
@@ -163,6 +172,38 @@ class RedisServer:
 
     def close(self) -> None:
         self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class RedisSentinel:
+    """A redis-sentinel of our own watching one master (its config file is its own: Sentinel
+    rewrites it)."""
+
+    def __init__(self, master: str, master_port: int, quorum: int, down_after_ms: int) -> None:
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="rel-sentinel-")
+        self.config = os.path.join(self.dir, "sentinel.conf")
+        Path(self.config).write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.dir}\n"
+            f"sentinel monitor {master} 127.0.0.1 {master_port} {quorum}\n"
+            f"sentinel down-after-milliseconds {master} {down_after_ms}\n"
+            f"sentinel failover-timeout {master} 10000\n"
+            f"sentinel parallel-syncs {master} 1\n"
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-sentinel") or "redis-sentinel"
+        self.proc = subprocess.Popen(
+            [binary, self.config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(lambda: redis.Redis(port=self.port).ping(), 10, "redis-sentinel")
+
+    def close(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -38,12 +38,13 @@ def test_phone_numbers_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
 @register(Tags.security, deploy=True)
 def shared_limits_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
     """Without Redis, codes and limits live in each process: several workers, several limits."""
-    if settings.REDIS_URL:
+    if settings.REDIS_SHARED:
         return []
     return [
         Warning(
-            "REDIS_URL is not set: one-time codes and every rate limit live in each process.",
-            hint="Set REDIS_URL so that every worker shares them.",
+            "Neither REDIS_URL nor REDIS_SENTINELS is set: one-time codes and every rate "
+            "limit live in each process.",
+            hint="Set REDIS_URL (or REDIS_SENTINELS) so that every worker shares them.",
             id="users.W004",
         )
     ]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from core.limits import LimitExceeded, limits_take
-from core.redis import redis_connection, redis_key, run_script
+from core.redis import redis_connection, redis_key, run_script, run_script_replicated
 
 from .errors import InvalidCode, SmsUnavailable
 from .phone import phone_mask
@@ -68,8 +68,11 @@ def _digest(phone: str, code: str) -> str:
 
 
 def code_check(*, phone: str, code: str) -> tuple[CodeCheck, int]:
-    """Spend ``phone``'s code if ``code`` is it; (result, attempts left on this code)."""
-    result, left = run_script(
+    """Spend ``phone``'s code if ``code`` is it; (result, attempts left on this code).
+
+    The spend (or the wrong attempt) is waited for on the replicas (REDIS_WAIT_REPLICAS), so
+    a failover after a successful login cannot make the same code work again."""
+    result, left = run_script_replicated(
         _CHECK, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS]
     )
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)

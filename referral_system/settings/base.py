@@ -139,7 +139,48 @@ CACHES = {
         },
     }
 }
-if not REDIS_URL:
+# Or Redis behind Sentinel: the master is asked of the sentinels (host:port list) on every new
+# connection, so a failover needs no restart (docs/SCALING.md says what a failover can lose).
+REDIS_SENTINELS = env.list("REDIS_SENTINELS", default=[])
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="mymaster")
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+REDIS_PASSWORD = env.str("REDIS_PASSWORD", default="")
+REDIS_DB = env.int("REDIS_DB", default=0)
+# A spent code counts once this many replicas have its deletion (WAIT, up to
+# REDIS_WAIT_TIMEOUT ms): a failover right after a login cannot bring the code back.
+REDIS_WAIT_REPLICAS = env.int("REDIS_WAIT_REPLICAS", default=0)
+REDIS_WAIT_TIMEOUT = env.int("REDIS_WAIT_TIMEOUT", default=100)
+
+
+def _sentinel_address(value: str) -> tuple[str, int]:
+    host, _, port = value.strip().rpartition(":")
+    if not host or not port.isdigit():
+        raise ImproperlyConfigured(f"REDIS_SENTINELS: {value!r} is not host:port.")
+    return host.strip("[]"), int(port)
+
+
+if REDIS_SENTINELS:
+    if REDIS_URL:
+        raise ImproperlyConfigured("Set REDIS_URL or REDIS_SENTINELS, not both.")
+    _sentinel_timeouts = {
+        "socket_connect_timeout": CACHES["default"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"],
+        "socket_timeout": CACHES["default"]["OPTIONS"]["SOCKET_TIMEOUT"],
+    }
+    CACHES["default"]["LOCATION"] = f"redis://{REDIS_SENTINEL_MASTER}/{REDIS_DB}"
+    CACHES["default"]["OPTIONS"].update(
+        CONNECTION_FACTORY="django_redis.pool.SentinelConnectionFactory",
+        SENTINELS=[_sentinel_address(s) for s in REDIS_SENTINELS],
+        SENTINEL_KWARGS=(
+            {**_sentinel_timeouts, "password": REDIS_SENTINEL_PASSWORD}
+            if REDIS_SENTINEL_PASSWORD
+            else _sentinel_timeouts
+        ),
+    )
+    if REDIS_PASSWORD:
+        CACHES["default"]["OPTIONS"]["PASSWORD"] = REDIS_PASSWORD
+# Whether codes and limits live in a Redis server that every process shares.
+REDIS_SHARED = bool(REDIS_URL or REDIS_SENTINELS)
+if not REDIS_SHARED:
     # No Redis server: fakeredis in this process, running the same Lua (core/redis.py).
     import fakeredis
 

@@ -118,3 +118,42 @@ def test_manage_py_follows_debug_false_from_the_env_file(tmp_path) -> None:
     env_file.write_text("DEBUG=False\n")
     printed = manage_py_settings("s.DEBUG, s.LIMITS_EXEMPT_LOOPBACK", ENV_FILE=str(env_file))
     assert printed == ["False", "False"]
+
+
+def test_redis_sentinels_put_the_cache_behind_sentinel() -> None:
+    options = "s.CACHES['default']['OPTIONS']"
+    printed = manage_py_settings(
+        f"s.CACHES['default']['LOCATION'], {options}['CONNECTION_FACTORY'], "
+        f"{options}['SENTINELS'][1][1], {options}['SENTINEL_KWARGS']['password'], "
+        f"{options}['PASSWORD'], s.REDIS_SHARED",
+        REDIS_SENTINELS="10.0.0.1:26379,[::1]:26380",
+        REDIS_SENTINEL_MASTER="main",
+        REDIS_DB="3",
+        REDIS_PASSWORD="data-secret",
+        REDIS_SENTINEL_PASSWORD="sentinel-secret",
+    )
+    assert printed == [
+        "redis://main/3",
+        "django_redis.pool.SentinelConnectionFactory",
+        "26380",
+        "sentinel-secret",
+        "data-secret",
+        "True",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REDIS_SENTINELS": "a:1", "REDIS_URL": "redis://x/0"}, "not both"),
+        ({"REDIS_SENTINELS": "sentinel-without-port", "REDIS_URL": ""}, "is not host:port"),
+    ],
+)
+def test_redis_sentinels_refuse_what_cannot_work(env: dict[str, str], message: str) -> None:
+    result = run(
+        "import os, django; "
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'referral_system.settings.dev'; django.setup()",
+        **env,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr

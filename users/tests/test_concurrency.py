@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from referral_system.testing import postgres_only, run_parallel
+from referral_system.testing import ON_REDIS, postgres_only, run_parallel
 from users.tokens import token_pair_issue
 
 from .helpers import last_code, send, verify
@@ -53,3 +53,11 @@ def test_parallel_guessing_cannot_pass_the_failure_cap(outbox) -> None:
         assert results.count(400) == 20, results
         assert results.count(429) == 40, results
         assert verify(APIClient(), code).status_code == 429
+
+
+@pytest.mark.skipif(not ON_REDIS, reason="WAIT needs a Redis server (REDIS_URL)")
+def test_a_login_waited_for_a_missing_replica_still_logs_in_and_says_so(caplog) -> None:
+    send(APIClient())
+    with override_settings(REDIS_WAIT_REPLICAS=1, REDIS_WAIT_TIMEOUT=10):
+        assert verify(APIClient(), last_code()).status_code == 200
+    assert "0 of 1 replicas acknowledged within 10 ms" in caplog.text

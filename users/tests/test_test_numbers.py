@@ -81,6 +81,6 @@ def test_a_malformed_test_number_stops_start_up(value: str) -> None:
         test_phone_numbers(value)
 
 
-@override_settings(REDIS_URL="")
+@override_settings(REDIS_SHARED=False)
 def test_check_deploy_warns_when_limits_are_not_shared() -> None:
     assert "users.W004" in [m.id for m in run_checks(include_deployment_checks=True)]
