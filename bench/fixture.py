@@ -65,6 +65,7 @@ def prepare(layout: Layout) -> Fixture:
     spare = fresh.pop()  # activated below; the scenario gets the others
     tokens = {"ordinary": token(layout.child_id(0)), "popular": token(layout.popular_id)}
     fixture = Fixture(tokens, fresh, cursor_after(Referral(last[0], last[1], last[2])))
+    token_of = {**tokens, "fresh": spare[0]}
     client = Client(SERVER_NAME="127.0.0.1")
 
     def counted(s: Scenario, path: str, body: str, headers: dict[str, str]) -> tuple[int, Any]:
@@ -77,8 +78,7 @@ def prepare(layout: Layout) -> Fixture:
     for s in SCENARIOS:
         path = s.path.replace("<cursor>", fixture.cursor)
         body = s.body.replace("<n>", SPARE_N).replace("<code>", spare[1])
-        user_token = spare[0] if s.user == "fresh" else tokens.get(s.user or "")
-        headers = {"Authorization": f"Bearer {user_token}"} if s.user else {}
+        headers = {"Authorization": f"Bearer {token_of[s.user]}"} if s.user else {}
         fixture.queries[s.name], response = counted(s, path, body, headers)
         if s.driver == "login":  # and verify-code, with the code that was sent
             phone = json.loads(body)["phone_number"]

@@ -118,21 +118,23 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+COLUMNS = (  # title, key in the row, format
+    ("req/s", "rps", ".1f"),
+    ("p50 ms", "p50_ms", ".2f"),
+    ("p99 ms", "p99_ms", ".2f"),
+    ("non-2xx", "non_2xx", ""),
+    ("queries", "queries_per_request", ""),
+    ("x floor", "ratio_to_floor", ".2f"),
+    ("cpu ms", "cpu_ms_in_process", ".2f"),
+)
+
+
 def table(rows: Rows, first: str = "scenario") -> str:
-    titles = ("req/s", "p50 ms", "p99 ms", "non-2xx", "queries", "x floor", "cpu ms")
-    head = f"{first:<16}" + "".join(f"{x:>9}" for x in titles)
+    head = f"{first:<16}" + "".join(f"{title:>9}" for title, _, _ in COLUMNS)
     lines = [head, "-" * len(head)]
     for name, r in rows.items():
-        queries, ratio, cpu = (
-            r["queries_per_request"],
-            r["ratio_to_floor"],
-            r.get("cpu_ms_in_process"),
-        )
-        lines.append(
-            f"{name:<16}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['non_2xx']:>9}"
-            f"{'' if queries is None else queries:>9}{'' if ratio is None else f'{ratio:.2f}':>9}"
-            f"{'' if cpu is None else f'{cpu:.2f}':>9}"
-        )
+        cells = ("" if r.get(key) is None else format(r[key], spec) for _, key, spec in COLUMNS)
+        lines.append(f"{name:<16}" + "".join(f"{cell:>9}" for cell in cells))
     return "\n".join(lines)
 
 
