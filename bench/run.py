@@ -57,9 +57,9 @@ WRK = shutil.which("wrk") or ""
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--ci", action="store_true", help="small data, short scenarios")
-    for name, (ci, full) in SIZES.items():
-        flag = f"--{name.replace('_', '-')}"
-        parser.add_argument(flag, type=type(full), help=f"default {full}, with --ci {ci}")
+    for name, (ci, full, about) in SIZES.items():
+        flag, kind = f"--{name.replace('_', '-')}", type(full)
+        parser.add_argument(flag, type=kind, help=f"{about} ({full}; with --ci {ci})")
     parser.add_argument("--server", help="server for the scenarios (default: the fastest)")
     parser.add_argument("--compare", default=",".join(SERVERS), help="servers ('' for none)")
     parser.add_argument("--out", type=Path, help="JSON results file")

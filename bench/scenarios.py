@@ -70,19 +70,19 @@ def server_command(name: str, port: int) -> str:
     return SERVERS[name].format(app="referral_system.wsgi:application", port=port)
 
 
-# Each setting with --ci and without; each can also be given on the command line.
+# Each setting: its value with --ci, without, and what it is; each is also an option (--fresh).
 PORT = os.environ.get("BENCH_PORT")
-SIZES: dict[str, tuple[Any, Any]] = {
-    "users": (20_000, 1_000_000),
-    "referrals": (5_000, 100_000),  # of the popular user
-    "fresh": (3_000, 20_000),  # users invited by nobody, for the activate scenario
-    "duration": (3, 10),  # seconds per scenario
-    "rounds": (1, 2),  # of the server comparison
-    "read_rounds": (1, 4),  # the reads' seconds, split in rounds of alternating order
-    "connections": (16, 16),
-    "wrk_threads": (2, 2),
-    "port": (int(PORT or 18301), int(PORT or 18300)),
-    "db": ("bench_ci_db", "bench_db"),  # dropped and created
+SIZES: dict[str, tuple[Any, Any, str]] = {
+    "users": (20_000, 1_000_000, "users seeded"),
+    "referrals": (5_000, 100_000, "referrals of the popular user"),
+    "fresh": (3_000, 20_000, "users invited by nobody, for the activate scenario"),
+    "duration": (3, 10, "seconds per scenario"),
+    "rounds": (1, 2, "rounds of the server comparison"),
+    "read_rounds": (1, 4, "rounds the reads' seconds are split in, in alternating order"),
+    "connections": (16, 16, "wrk connections, login driver threads"),
+    "wrk_threads": (2, 2, "wrk threads"),
+    "port": (int(PORT or 18301), int(PORT or 18300), "the server's port (BENCH_PORT)"),
+    "db": ("bench_ci_db", "bench_db", "database, dropped and created"),
 }
 
 Rows = dict[str, dict[str, Any]]  # the JSON's rows: scenarios, then "server <name>" rows
