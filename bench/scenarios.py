@@ -9,7 +9,7 @@ import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,12 @@ class Scenario:
     name: str
     method: str
     path: str  # "<cursor>": the cursor of the popular user's referrals at 90 % depth
-    user: str | None = None  # whose token: "ordinary", "popular", "fresh" (another per request)
+    # whose token; "fresh": a different user, invited by nobody, for each request
+    user: Literal["ordinary", "popular", "fresh"] | None = None
     body: str = ""  # JSON; "<n>" a 7-digit number unique to the request, "<code>" an invite code
     ok: tuple[int, ...] = (200,)  # any other status fails the run
     read: bool = False  # the reads share their seconds in rounds of alternating order
-    driver: str = "wrk"  # "login": send-code, read the code from the outbox, verify-code
+    driver: Literal["wrk", "login"] = "wrk"  # login: send-code, read the code, verify-code
 
 
 SCENARIOS = (
