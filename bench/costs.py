@@ -179,16 +179,16 @@ def measure(args: argparse.Namespace, layout: Layout, dsn: str) -> dict[str, Any
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django_redis import get_redis_connection
-    from rest_framework_simplejwt.tokens import AccessToken
 
     from bench.sms import outbox_key
     from users.models import User
+    from users.tokens import token_pair_issue
 
     tokens: dict[int, str] = {}
 
     def token(user_id: int) -> str:
         if user_id not in tokens:
-            tokens[user_id] = str(AccessToken.for_user(User(id=user_id, password="!")))
+            tokens[user_id] = token_pair_issue(user=User(id=user_id, password="!"))["access"]
         return tokens[user_id]
 
     for user_id in [

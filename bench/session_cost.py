@@ -140,11 +140,12 @@ def _join_probe(args: argparse.Namespace, access: str) -> None:
     )
     best: dict[str, list[float]] = {"plain": [1e9, 1e9], "joined": [1e9, 1e9]}
     with connection.cursor() as cursor:
+        cases: list[tuple[str, str, list[Any]]] = [
+            ("plain", plain, [user_id]),
+            ("joined", joined, [session_id, user_id]),
+        ]
         for _ in range(args.rounds * 2):
-            for name, sql, params in (
-                ("plain", plain, [user_id]),
-                ("joined", joined, [session_id, user_id]),
-            ):
+            for name, sql, params in cases:
                 cpu, wall = time.process_time(), time.perf_counter()
                 for _ in range(args.requests):
                     cursor.execute(sql, params)
