@@ -15,6 +15,7 @@ def test_authenticated_api_responses_are_not_stored(user) -> None:
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
         assert "Authorization" in response["Vary"]
+        assert "Content-Security-Policy" not in response  # JSON is never a page
 
 
 def test_signed_in_pages_are_not_stored(client, user) -> None:

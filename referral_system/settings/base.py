@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "users.middleware.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.PrivateResponsesMiddleware",
 ]
 
@@ -55,8 +55,8 @@ MIDDLEWARE = [
 # bundle would show a logo from its vendor's CDN). Inline styles stay allowed: Swagger UI and
 # ReDoc set them from their scripts; scripts only from our own static files.
 CONTENT_SECURITY_POLICY = {
-    # JSON is never rendered as a page: the API's answers need no policy (and skip its cost).
-    "EXCLUDE_URL_PREFIXES": ["/api/"],
+    # JSON is never rendered as a page: the API's and the probes' answers need no policy.
+    "EXCLUDE_URL_PREFIXES": ["/api/", "/healthz", "/readyz"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
