@@ -9,7 +9,8 @@ audience, issuer and leeway; the token type and ``jti``). Ours adds what it lack
 - a user id claim that is a whole number, and a session claim (``sid``) that is a UUID;
 - a memory of tokens that passed, bounded in bytes: a client sends the same token with
   every request for its lifetime, and simplejwt's check (PyJWT's general decoder) is most of
-  a bare request's own work. The clock is checked on every use; a change of ``SIMPLE_JWT`` forgets them all.
+  a bare request's own work. The clock is checked on every use; a change of ``SIMPLE_JWT``
+  forgets them all.
   The memory holds what the signature proved, never whether the session is alive: that is
   read on every request, in the statement that reads the user (``user_read``).
 """
