@@ -5,7 +5,6 @@ each one Lua script, so two concurrent checks of the right code can never both w
 """
 
 import hmac
-import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from enum import Enum
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
+from core.client_ip import client_network
 from core.limits import LimitExceeded, limits_take
 from core.redis import redis_connection, redis_key, run_script, run_script_replicated
 
@@ -78,16 +78,6 @@ def code_check(*, phone: str, code: str) -> tuple[CodeCheck, int]:
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
 
 
-def _network(client_ip: str) -> str:
-    """The client's network for the SMS budget: its /24 (IPv4) or /48 (IPv6)."""
-    try:
-        address = ipaddress.ip_network(client_ip, strict=False)
-    except ValueError:
-        return client_ip
-    prefix = 24 if address.version == 4 else 48
-    return str(address.supernet(new_prefix=prefix)) if address.prefixlen > prefix else client_ip
-
-
 def code_send(*, phone: str, client_ip: str) -> SentCode:
     """Issue a new code for ``phone`` and send it by SMS, within every limit.
 
@@ -100,7 +90,7 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
     checks = [("send_per_ip", client_ip), ("send_cooldown", phone), ("send_per_phone", phone)]
     if test_code is None:
         checks += [
-            ("sms_per_network_day", _network(client_ip)),
+            ("sms_per_network_day", client_network(client_ip)),
             ("sms_per_prefix_day", phone[: settings.SMS_BUDGET_PREFIX_LENGTH]),
             ("sms_per_day", ""),
         ]
