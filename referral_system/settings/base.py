@@ -103,12 +103,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no covering indexes; the referral index works there without them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that needs no round trip while the
+        # connection's socket is quiet (core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
     )
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    if DATABASES["default"]["ENGINE"] == "core.postgresql" and env.bool(
         "DATABASE_PREPARED_STATEMENTS", default=True
     ):
         # Statements a connection runs again and again (the user, the profile) are parsed
