@@ -32,7 +32,7 @@ from core.serializers import OutputSerializer
 from .errors import SessionNotFound
 from .models import User
 from .otp import code_send
-from .phone import MAX_INPUT_LENGTH, phone_normalize, phone_receives_sms
+from .phone import MAX_INPUT_LENGTH, phone_for_sms
 from .services import user_login
 from .sessions import session_end, session_list, sessions_end_all
 from .tokens import refresh_token_revoke, refresh_token_rotate, session_token_pair
@@ -56,7 +56,7 @@ class PhoneField(serializers.CharField):
             self.fail("invalid")
         text = super().to_internal_value(data)
         try:
-            return phone_receives_sms(phone_normalize(text))
+            return phone_for_sms(text)
         except ApiError as exc:
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from core.client_ip import client_network
-from core.limits import LimitExceeded, limits_take
-from core.redis import redis_connection, redis_key, run_script, run_script_replicated
+from core.limits import LimitExceeded, Then, limits_take
+from core.redis import redis_connection, redis_key, run_script_replicated
 
 from .errors import InvalidCode, SmsUnavailable
 from .phone import phone_mask
@@ -31,12 +31,12 @@ class CodeCheck(Enum):
     MISSING = "missing"
 
 
-# KEYS[1] the code's hash; ARGV[1] digest, ARGV[2] seconds to live. Replaces any older code.
+# Run by the send's limits once they let it through (core.limits.Then): THEN_KEYS[1] the
+# code's hash; THEN_ARGV[1] digest, THEN_ARGV[2] seconds to live. Replaces any older code.
 _PUT = """
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0)
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
+redis.call('DEL', THEN_KEYS[1])
+redis.call('HSET', THEN_KEYS[1], 'd', THEN_ARGV[1], 'a', 0)
+redis.call('EXPIRE', THEN_KEYS[1], THEN_ARGV[2])
 """
 # KEYS[1] the code's hash; ARGV[1] digest, ARGV[2] attempts allowed. Spends a right code;
 # counts a wrong one and deletes the code at the last attempt. Returns {result, left}.
@@ -94,16 +94,16 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
             ("sms_per_prefix_day", phone[: settings.SMS_BUDGET_PREFIX_LENGTH]),
             ("sms_per_day", ""),
         ]
+    code = test_code or f"{secrets.randbelow(10**6):06d}"
+    put = Then(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
     try:
-        taken = limits_take(*checks)
+        taken = limits_take(*checks, then=put)  # the code is stored in the same step
     except LimitExceeded as exc:
         if exc.rule in ("sms_per_prefix_day", "sms_per_day"):  # not the client's own doing
             raise SmsUnavailable(retry_after=exc.retry_after) from None
         raise
-    code = test_code or f"{secrets.randbelow(10**6):06d}"
     backend = get_sms_backend()
     try:
-        run_script(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
         if test_code is None:
             backend.send(phone=phone, text=login_code_text(code))
         else:

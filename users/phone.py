@@ -12,8 +12,7 @@ MAX_INPUT_LENGTH = 32
 _ALLOWED = re.compile(r"^\+?[0-9 ()\-.]+$", re.ASCII)
 
 
-def phone_normalize(raw: object) -> str:
-    """Return the E.164 form of ``raw`` or raise InvalidPhone / PhoneRegionNotAllowed."""
+def _parsed(raw: object) -> phonenumbers.PhoneNumber:
     if not isinstance(raw, str):
         raise InvalidPhone()
     text = raw.strip()
@@ -27,7 +26,12 @@ def phone_normalize(raw: object) -> str:
         raise InvalidPhone()
     if phonenumbers.region_code_for_number(number) not in settings.PHONE_ALLOWED_REGIONS:
         raise PhoneRegionNotAllowed()
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
+
+
+def phone_normalize(raw: object) -> str:
+    """Return the E.164 form of ``raw`` or raise InvalidPhone / PhoneRegionNotAllowed."""
+    return phonenumbers.format_number(_parsed(raw), phonenumbers.PhoneNumberFormat.E164)
 
 
 # What can receive an SMS: mobiles, and numbers whose region's plan cannot tell mobile from
@@ -39,11 +43,13 @@ _RECEIVES_SMS = {
 }
 
 
-def phone_receives_sms(phone: str) -> str:
-    """``phone`` (E.164) if it can receive an SMS; PhoneNotMobile otherwise."""
-    if phonenumbers.number_type(phonenumbers.parse(phone, None)) not in _RECEIVES_SMS:
+def phone_for_sms(raw: object) -> str:
+    """``phone_normalize(raw)`` for a number that can receive an SMS (parsed once for both
+    checks); PhoneNotMobile for one that cannot."""
+    number = _parsed(raw)
+    if phonenumbers.number_type(number) not in _RECEIVES_SMS:
         raise PhoneNotMobile()
-    return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_mask(phone: str) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.test import override_settings
 
-from core.limits import RULES, LimitExceeded, _seconds_to_utc_midnight, limits_take
+from core.limits import RULES, LimitExceeded, Then, _seconds_to_utc_midnight, limits_take
 from core.redis import redis_connection, redis_key
 
 
@@ -47,6 +47,22 @@ def test_a_later_refusal_gives_back_the_earlier_slots_in_the_same_step() -> None
     assert refused.value.rule == "send_per_phone"
     assert count("send_cooldown", "q") == 0  # its slot given back: no cooldown started
     assert count("send_per_ip", "ip") == 1  # requests are counted, refused or not
+
+
+_SET = "redis.call('SET', THEN_KEYS[1], THEN_ARGV[1] .. THEN_ARGV[2])"
+
+
+@override_settings(AUTH_CODE_SENDS_PER_PHONE_HOUR=1)
+def test_a_then_step_writes_only_when_every_rule_let_the_request_through() -> None:
+    target = redis_key("then-target")
+    redis_connection().delete(target)
+    limits_take(("send_per_phone", "p"), then=Then(_SET, [target], ["first", "!"]))
+    assert redis_connection().get(target) == b"first!"
+    with pytest.raises(LimitExceeded):
+        limits_take(("send_per_phone", "p"), then=Then(_SET, [target], ["second", "!"]))
+    assert redis_connection().get(target) == b"first!"
+    limits_take(then=Then(_SET, [target], ["no rules", "."]))
+    assert redis_connection().get(target) == b"no rules."
 
 
 @override_settings(AUTH_CODE_SENDS_PER_PHONE_HOUR=5)

@@ -51,6 +51,6 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_query() -> No
         time.sleep(0.01)  # the goodbye is on its way to our socket
 
     assert not connection.is_usable()
-    connection.health_check_done = False  # as at the start of a request
-    assert connection.health_check_enabled
+    connection.health_check_done = False  # type: ignore[attr-defined]  # as a request starts
+    assert connection.health_check_enabled  # type: ignore[attr-defined]
     assert _backend_pid() != pid  # the next query ran, on a new connection

@@ -3,14 +3,14 @@
 import pytest
 from django.test import override_settings
 
-from core.redis import run_script
+from core.limits import Then, limits_take
 from users.otp import _PUT, CodeCheck, _code_key, _digest, code_check
 
 PHONE = "+79990000001"
 
 
 def put(code: str, ttl: int = 60) -> None:
-    run_script(_PUT, [_code_key(PHONE)], [_digest(PHONE, code), ttl])
+    limits_take(then=Then(_PUT, [_code_key(PHONE)], [_digest(PHONE, code), ttl]))
 
 
 def test_a_code_is_spent_once() -> None:
