@@ -15,6 +15,7 @@ The numbers come from settings (their environment variables are in sample.env).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import math
@@ -141,6 +142,11 @@ return 0
 """
 
 
+@functools.cache
+def _take_script(then: str) -> str:
+    return _TAKE.format(then=then)
+
+
 @dataclass(frozen=True)
 class Then:
     """A write made in the same atomic step as the limits, only when they all let the request
@@ -178,10 +184,11 @@ def limits_take(*checks: tuple[str, str], then: Then | None = None) -> Taken:
     args: list[Any] = [len(checks)]
     slots: list[str] = []
     now = datetime.now(UTC)
+    today, to_midnight = f"{now:%Y%m%d}", _seconds_to_utc_midnight(now) + 60
     for name, subject in checks:
         rule = RULES[name]
         if rule.window == DAY:
-            key, window = f"{name}:{now:%Y%m%d}:{subject}", _seconds_to_utc_midnight(now) + 60
+            key, window = f"{name}:{today}:{subject}", to_midnight
         else:
             key, window = f"{name}:{subject}", _number(rule.window)
         key = redis_key("limit:" + key)
@@ -192,7 +199,7 @@ def limits_take(*checks: tuple[str, str], then: Then | None = None) -> Taken:
     if then is not None:
         keys += then.keys
         args += then.args
-    script = _TAKE.format(then=then.script if then else "")
+    script = _take_script(then.script if then else "")
     refused, ttl, *counts = run_script(script, keys, args) if keys else (0, 0)
     if refused:
         name = checks[int(refused) - 1][0]
