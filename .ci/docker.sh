@@ -214,6 +214,40 @@ echo "through the proxy (what the stack publishes):"
 python3 .ci/slow_clients.py "$PROXY" "$ALICE" --seconds 12
 took "slow clients"
 
+log "three app instances behind the proxy (issue 17): up --scale app=3"
+dc up --detach --wait --wait-timeout 120 --scale app=3 2>&1 | { grep -E 'Error|error' || true; }
+APPS=$(dc ps -q app)
+[ "$(echo "$APPS" | wc -l)" = 3 ] || { echo "expected 3 app containers" >&2; exit 1; }
+DAVE=$(login +79990000004)
+expect 200 POST /api/profile/invite/ "${JSON[@]}" -H "Authorization: Bearer $DAVE" \
+  -d "{\"invite_code\": \"$ALICE_CODE\"}"
+# 90 reads of Alice's referrals, 30 at a time: nginx opens that many connections to the app,
+# and every instance must have answered some (each container's own access log says which).
+python3 - "$PROXY" "$ALICE" <<'PY'
+import sys, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+base, token = sys.argv[1:]
+def read(_):
+    request = urllib.request.Request(base + "/api/profile/referrals/", headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, len(__import__("json").load(response)["results"])
+answers = list(ThreadPoolExecutor(30).map(read, range(90)))
+assert answers == [(200, 2)] * 90, answers
+print("90 reads through nginx, 30 at a time: all 200 with both referrals")
+PY
+SERVED=()
+for id in $APPS; do
+  SERVED+=("$(docker logs "$id" 2>&1 | grep -c 'GET /api/profile/referrals/' || true)")
+done
+echo "reads answered by each instance: ${SERVED[*]}"
+for n in "${SERVED[@]}"; do [ "$n" -gt 0 ] || { echo "an instance answered none" >&2; exit 1; }; done
+[ $((SERVED[0] + SERVED[1] + SERVED[2])) = 90 ]
+echo "three instances, one database and one Redis: a login and an activation through them,"
+echo "and every instance answered reads"
+dc up --detach --wait --wait-timeout 60 --scale app=1 2>&1 | { grep -E 'Error|error' || true; }
+[ "$(dc ps -q app | wc -l)" = 1 ]
+took "three app instances"
+
 # The app's restart: the TLS step's new settings make compose replace the app's container
 # (and the proxy's) while PostgreSQL and Redis run on; the data and the tokens must survive.
 log "app restart into the TLS step (docs/DEPLOYMENT.md), a self-signed certificate"
@@ -259,6 +293,9 @@ cat <<EOF
   CSRF over plain HTTP) with the codes from the app's log; an invite activated; 413 in the
   error shape from the app and from nginx
 - 50 slow clients: /healthz and the profile kept p99 under 1 s through nginx
+- up --scale app=3: three app containers behind nginx, a login and an activation through
+  them, 90 concurrent reads all answered, every instance answering some
+  (reads per instance: ${SERVED[*]})
 - the app restarted into the TLS step (its container replaced) with the data and the
   tokens kept; over HTTPS the profile answered, plain HTTP redirected; down -v left nothing
 EOF

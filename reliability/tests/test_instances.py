@@ -1,4 +1,4 @@
-"""Two server processes sharing PostgreSQL and Redis behave as one service."""
+"""Three server processes sharing PostgreSQL and Redis behave as one service."""
 
 import time
 
@@ -23,13 +23,16 @@ def _send(base: str, phone: str, ip: str) -> int:
     return post(base, SEND, {"phone_number": phone}, headers={"X-Forwarded-For": ip}).status_code
 
 
-def test_a_code_sent_through_one_instance_is_accepted_by_the_other(group_factory, figure):
+def test_a_code_sent_through_one_instance_is_accepted_by_another(group_factory, figure):
     grp = group_factory(**HIGH_LIMITS)
-    one, two = grp.add(), grp.add()
+    one, two, three = grp.add(), grp.add(), grp.add()
     account = login(grp, one.url, verify_base=two.url)
-    assert get(one.url, "/api/profile/", account.access).status_code == 200
-    assert get(two.url, "/api/profile/", account.access).status_code == 200
-    figure("two instances", f"code sent via :{one.port} verified via :{two.port} -> 200")
+    for server in (one, two, three):
+        assert get(server.url, "/api/profile/", account.access).status_code == 200
+    figure(
+        "three instances",
+        f"code sent via :{one.port} verified via :{two.port}; the profile read via all three -> 200",
+    )
 
 
 def test_limits_count_across_instances(group_factory, figure):
@@ -40,17 +43,17 @@ def test_limits_count_across_instances(group_factory, figure):
         AUTH_CODE_RESEND_INTERVAL="1",
         SMS_DAILY_BUDGET="10",
     )
-    a, b = grp.add(), grp.add()
-    both = [a.url, b.url]
+    a, b, c = grp.add(), grp.add(), grp.add()
+    every = [a.url, b.url, c.url]
 
     one_ip = random_ip()
-    per_ip = [_send(both[i % 2], phones.take(), one_ip) for i in range(6)]
+    per_ip = [_send(every[i % 3], phones.take(), one_ip) for i in range(6)]
     assert per_ip == [200, 200, 200, 200, 429, 429]
 
     phone = phones.take()
     per_phone = []
     for i in range(3):
-        per_phone.append(_send(both[i % 2], phone, random_ip()))
+        per_phone.append(_send(every[i % 3], phone, random_ip()))
         time.sleep(1.1)  # past the resend interval
     assert per_phone == [200, 200, 429]
 
@@ -62,11 +65,11 @@ def test_limits_count_across_instances(group_factory, figure):
     assert cooldown == [200, 429]
 
     sent_before_budget = grp.inbox.count()  # 4 + 2 + 1
-    budget = [_send(both[i % 2], phones.take(), random_ip()) for i in range(6)]
+    budget = [_send(every[i % 3], phones.take(), random_ip()) for i in range(6)]
     assert budget == [200, 200, 200, 503, 503, 503]
     assert grp.inbox.count() == 10 == sent_before_budget + 3
     figure(
-        "limits across 2 instances",
+        "limits across 3 instances",
         f"per-IP 4/h: {per_ip.count(200)} of 6 sent; per-phone 2/h: {per_phone}; "
         f"resend cooldown: {cooldown}; daily budget 10: SMS sent {grp.inbox.count()}, then 503",
     )
@@ -74,21 +77,21 @@ def test_limits_count_across_instances(group_factory, figure):
 
 def test_refresh_rotation_holds_across_instances(group_factory, figure):
     grp = group_factory(**HIGH_LIMITS)
-    a, b = grp.add(workers=2, threads=4), grp.add(workers=2, threads=4)
-    account = login(grp, a.url)
+    servers = [grp.add(workers=2, threads=2) for _ in range(3)]
+    account = login(grp, servers[0].url)
     refresh = account.refresh
     trials = 20
     for _ in range(trials):
         calls = [
-            (lambda base=base, token=refresh: post(base, REFRESH, {"refresh": token}))
-            for base in [a.url, b.url] * 5
+            (lambda base=server.url, token=refresh: post(base, REFRESH, {"refresh": token}))
+            for server in servers * 4
         ]
         results = together(calls)
         codes = sorted(r.status_code for r in results)
-        assert codes == [200] + [401] * 9, codes
+        assert codes == [200] + [401] * 11, codes
         refresh = next(r for r in results if r.status_code == 200).json()["refresh"]
     figure(
-        "refresh rotation across 2 instances",
-        f"{trials} trials x 10 concurrent refreshes of one token (5 per instance): "
-        "exactly 1 success and 9 x 401 each time",
+        "refresh rotation across 3 instances",
+        f"{trials} trials x 12 concurrent refreshes of one token (4 per instance): "
+        "exactly 1 success and 11 x 401 each time",
     )
