@@ -267,12 +267,12 @@ HTTPS=https://127.0.0.1:19843
 got=$(curl -sS --cacert "$TLS_CERT_DIR/fullchain.pem" -o "$BODY" -w '%{http_code}' \
   -H "Authorization: Bearer $ALICE" "$HTTPS/api/profile/")
 echo "GET $HTTPS/api/profile/ -> $got $(head -c 120 "$BODY")"
-[ "$got" = 200 ] && [ "$(json "['referrals']")" = "['+79990000002']" ]
+[ "$got" = 200 ] && [ "$(json "['referrals']")" = "['+79990000004', '+79990000002']" ]
 got=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$PROXY/api/profile/")
 echo "GET $PROXY/api/profile/ -> $got"
 case $got in "301 https://"*) ;; *) echo "expected a redirect to HTTPS" >&2; exit 1 ;; esac
 expect 200 GET /healthz
-echo "after the app's restart with TLS on, Alice's token still reads her referral, over"
+echo "after the app's restart with TLS on, Alice's token still reads her two referrals, over"
 echo "HTTPS; plain-HTTP API calls are redirected, the probes are not"
 took "app restart into the TLS step"
 
