@@ -31,7 +31,8 @@ def test_a_code_sent_through_one_instance_is_accepted_by_another(group_factory, 
         assert get(server.url, "/api/profile/", account.access).status_code == 200
     figure(
         "three instances",
-        f"code sent via :{one.port} verified via :{two.port}; the profile read via all three -> 200",
+        f"code sent via :{one.port} verified via :{two.port}; "
+        "the profile read through all three -> 200",
     )
 
 
