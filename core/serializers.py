@@ -2,7 +2,7 @@
 
 DRF builds a serializer's fields anew for each serializer it makes: it deep-copies every
 declared field and binds the copies. For an output serializer that is most of its cost (the
-profile's: bench/README.md, "Output serializers"). Once bound, a field keeps its name and
+profile's: bench/README.md, "Simpler core"). Once bound, a field keeps its name and
 source; only its ``parent`` (where it finds the context: the request) belongs to one
 response. So each thread keeps one bound set per class and points it at the serializer in use.
 """
