@@ -193,7 +193,9 @@ got=$(page POST /code/ --data-urlencode "csrfmiddlewaretoken=$(csrf)" \
   --data-urlencode "auth_code=$CAROL_CODE")
 echo "page POST /code/ -> $got"
 [ "${got%% *}" = 302 ]
-[ "$(page GET /profile/)" = "200 " ] && grep -q '000-00-03' "$BODY"  # the number, formatted for reading
+# One test a line: under `set -e` a failing test before `&&` would not stop the script.
+[ "$(page GET /profile/)" = "200 " ]
+grep -q '000-00-03' "$BODY"  # the number, formatted for reading
 echo "a person logged in on the HTML pages over plain HTTP and saw the profile page"
 
 # nginx's limit (128 KiB) and the app's (64 KiB), both in the project's error shape.
@@ -268,7 +270,8 @@ HTTPS=https://127.0.0.1:19843
 got=$(curl -sS --cacert "$TLS_CERT_DIR/fullchain.pem" -o "$BODY" -w '%{http_code}' \
   -H "Authorization: Bearer $ALICE" "$HTTPS/api/profile/")
 echo "GET $HTTPS/api/profile/ -> $got $(head -c 120 "$BODY")"
-[ "$got" = 200 ] && [ "$(json "['referrals']")" = "['+79990000004', '+79990000002']" ]
+[ "$got" = 200 ]
+[ "$(json "['referrals']")" = "['+79990000004', '+79990000002']" ]
 got=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "$PROXY/api/profile/")
 echo "GET $PROXY/api/profile/ -> $got"
 case $got in "301 https://"*) ;; *) echo "expected a redirect to HTTPS" >&2; exit 1 ;; esac
@@ -280,7 +283,8 @@ took "app restart into the TLS step"
 log "down -v"
 dc down --volumes --timeout 10 2>&1 | { grep -E 'Error|error' || true; }
 STACK_UP=
-[ -z "$(docker ps -aq)" ] && [ -z "$(docker volume ls -q)" ]
+[ -z "$(docker ps -aq)" ]
+[ -z "$(docker volume ls -q)" ]
 echo "no container and no volume left"
 took "down -v"
 
