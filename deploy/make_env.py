@@ -5,6 +5,7 @@ empty, and production refuses to start without them. This fills each with a new 
 An existing file is never overwritten. Usage: python3 deploy/make_env.py [PATH] (default .env).
 """
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -26,17 +27,19 @@ def new_secret() -> str:
 
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / ".env")
-    if target.exists():
-        print(f"{target} exists; left as it is (delete it to make a new one).", file=sys.stderr)
-        return 1
     lines = []
     for line in (ROOT / "sample.env").read_text().splitlines():
         name, sep, _ = line.partition("=")
         if sep and name in SECRETS:
             line = f"{name}={new_secret()}"
         lines.append(line)
-    target.write_text("\n".join(lines) + "\n")
-    target.chmod(0o600)
+    try:  # created readable by its owner only, before a secret is in it; never overwritten
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        print(f"{target} exists; left as it is (delete it to make a new one).", file=sys.stderr)
+        return 1
+    with os.fdopen(fd, "w") as out:
+        out.write("\n".join(lines) + "\n")
     print(f"{target}: written with fresh SECRET_KEY, JWT_SIGNING_KEY and POSTGRES_PASSWORD.")
     return 0
 

@@ -91,6 +91,7 @@ def test_make_env_writes_new_keys_each_time_and_never_overwrites(tmp_path: Path)
     )
     assert again.returncode == 1 and "left as it is" in again.stderr
     assert env_file(tmp_path / "a" / "made.env") == first
+    assert (tmp_path / "a" / "made.env").stat().st_mode & 0o777 == 0o600  # its owner's only
 
 
 def test_sample_env_carries_no_usable_secret() -> None:
