@@ -79,7 +79,7 @@ assert "${POSTGRES_PASSWORD:?" in services["db"]["environment"]["POSTGRES_PASSWO
 print("compose: proxy (nginx, the only published port, ${HTTP_PORT:-8000}:80), app (the")
 print("image's health check), db (postgres:16), redis (redis:7), migrate; health checks on")
 print("the ports used; app waits for healthy db/redis and a completed migrate, the proxy for")
-print("a healthy app; the app trusts one proxy hop; db data in db-data; no secret in the file")
+print("a healthy app; the app trusts X-Forwarded-For from its proxy's networks only; db data in db-data; no secret in the file")
 EOF
 
 log "hadolint"
