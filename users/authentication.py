@@ -39,7 +39,7 @@ from core.errors import WWW_AUTHENTICATE
 
 from .errors import TokenNotValid
 from .selectors import user_read
-from .tokens import SESSION_CLAIM
+from .tokens import SESSION_CLAIM, session_claim
 
 MAX_TOKEN_LENGTH = 1024  # ours are ~250 characters; anything longer is refused unread
 REMEMBERED_BYTES = 2 * 1024 * 1024  # of token text; ~7,000 of our tokens
@@ -122,23 +122,11 @@ class _Reader:
             raise TokenNotValid()
         if isinstance(user_id, str) and not (user_id.isascii() and user_id.isdigit()):
             raise TokenNotValid()
-        session_id = _uuid(payload.get(SESSION_CLAIM))
+        # Required: an access token from before sessions, which no log-out could end, opens
+        # nothing.
+        session_id = session_claim(payload.get(SESSION_CLAIM))
         not_before = max(moments, default=float("-inf"))
         return _Claims(int(user_id), session_id, not_before, expires, len(raw))
-
-
-def _uuid(claim: object) -> uuid.UUID:
-    """A session claim as we write it (a UUID's canonical text); TokenNotValid otherwise, so
-    an access token from before sessions, which no log-out could end, opens nothing."""
-    if not isinstance(claim, str):
-        raise TokenNotValid()
-    try:
-        value = uuid.UUID(claim)
-    except ValueError:
-        raise TokenNotValid() from None
-    if str(value) != claim:
-        raise TokenNotValid()
-    return value
 
 
 @functools.lru_cache(maxsize=1)

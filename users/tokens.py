@@ -63,15 +63,36 @@ def _decode(raw: str) -> RefreshToken:
         raise TokenNotValid() from None
 
 
+def session_claim(claim: object) -> uuid.UUID:
+    """A session claim as we write it (a UUID's canonical text); TokenNotValid otherwise, so
+    one session cannot be named in several spellings."""
+    if not isinstance(claim, str):
+        raise TokenNotValid()
+    try:
+        value = uuid.UUID(claim)
+    except ValueError:
+        raise TokenNotValid() from None
+    if str(value) != claim:
+        raise TokenNotValid()
+    return value
+
+
 def _session_of(token: RefreshToken) -> uuid.UUID | None:
     """The token's session; None for a token issued before sessions existed."""
     claim = token.get(SESSION_CLAIM)
-    if claim is None:
-        return None
+    return None if claim is None else session_claim(claim)
+
+
+def _spend(token: RefreshToken, user_id: Any) -> bool:
+    """Record a token from before sessions as spent: True the first time only."""
     try:
-        return uuid.UUID(str(claim))
-    except ValueError:
-        raise TokenNotValid() from None
+        with transaction.atomic():
+            RevokedToken.objects.create(
+                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def _expiry(token: RefreshToken) -> datetime:
@@ -104,11 +125,7 @@ def refresh_token_rotate(*, raw: str, user_agent: str = "", client_ip: str = "")
             if not alive:
                 raise TokenNotValid()
             RevokedToken.objects.create(
-                jti=token["jti"],
-                user_id=user_id,
-                session_id=session_id,
-                expires_at=_expiry(token),
-                revoked_at=now,
+                jti=token["jti"], user_id=user_id, expires_at=_expiry(token), revoked_at=now
             )
     except IntegrityError:
         _reused(token, session_id, user_id, now)
@@ -134,15 +151,8 @@ def _legacy_rotate(
 ) -> dict[str, str]:
     """A refresh token from before sessions: spent once, for the first pair of a new session."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    if user is None or not _spend(token, user_id):
         raise TokenNotValid()
-    try:
-        with transaction.atomic():
-            RevokedToken.objects.create(
-                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
-            )
-    except IntegrityError:
-        raise TokenNotValid() from None
     return token_pair_issue(user=user, user_agent=user_agent, client_ip=client_ip)
 
 
@@ -156,10 +166,4 @@ def refresh_token_revoke(*, raw: str) -> None:
         return
     if not User.objects.filter(pk=user_id).exists():
         raise TokenNotValid()
-    try:
-        with transaction.atomic():
-            RevokedToken.objects.create(
-                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
-            )
-    except IntegrityError:
-        pass  # spent or logged out already
+    _spend(token, user_id)  # False: spent or logged out already
