@@ -104,16 +104,11 @@ class LoginSession(models.Model):
 
 
 class RevokedToken(models.Model):
-    """A refresh token that was spent (rotated); the primary key makes spending atomic.
-
-    ``session_id`` is the session it belonged to, kept without a foreign key: a spent token
-    may outlive its ended session (its rows are purged when the token expires), and a log-out
-    never waits on it.
-    """
+    """A refresh token that was spent (rotated); the primary key makes spending atomic. Its
+    row is purged once the token has expired."""
 
     jti = models.CharField(max_length=64, primary_key=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
-    session_id = models.UUIDField(null=True, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(default=timezone.now)
 
