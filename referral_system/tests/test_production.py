@@ -101,13 +101,14 @@ def test_sample_env_carries_no_usable_secret() -> None:
     assert "make env" in result.stderr
 
 
-def published_keys() -> set[str]:
-    """Every key this repository shows outside the tests: env files, docs, scripts, settings."""
+def scanned_keys() -> set[str]:
+    """Every key this repository shows outside the tests (env files, docs, scripts, settings),
+    as the scan finds them."""
     assignment = re.compile(
         r"(?:SECRET_KEY|JWT_SIGNING_KEY)\s*[=:]\s*[\"']?([A-Za-z0-9][A-Za-z0-9_\-+/.]{19,})"
     )
     default = re.compile(r"\bor\s+\"([^\"]{20,})\"")
-    found = set(PUBLISHED_KEYS)
+    found: set[str] = set()
     files = [ROOT / "sample.env", ROOT / "Dockerfile", ROOT / "Makefile", ROOT / "README.md"]
     files += [*ROOT.glob("docs/**/*.md"), *ROOT.glob(".ci/**/*"), *ROOT.glob("bench/**/*")]
     files += [*ROOT.glob("*.yml"), *ROOT.glob("referral_system/settings/*.py")]
@@ -121,9 +122,9 @@ def published_keys() -> set[str]:
 
 
 def test_every_key_this_repository_publishes_is_refused() -> None:
-    keys = published_keys()
-    assert "django-insecure-dev-only-key-never-use-in-production" in keys
-    accepted = [key for key in keys if secret_problem(key) is None]
+    scanned = scanned_keys()
+    assert "django-insecure-dev-only-key-never-use-in-production" in scanned  # the scan works
+    accepted = [key for key in scanned | PUBLISHED_KEYS if secret_problem(key) is None]
     assert accepted == []
 
 

@@ -92,6 +92,27 @@ def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
     )
 
 
+def test_the_per_phone_failure_cap_holds_under_a_parallel_burst(group_factory, figure):
+    # A code that would take 1,000 wrong checks, so only the per-phone cap (20 failures an
+    # hour) stands between 100 threads and the number: exactly 20 are checked, 980 refused.
+    grp = group_factory(TRUSTED_PROXIES="127.0.0.1,::1", AUTH_CODE_MAX_ATTEMPTS="1000")
+    server = grp.add(workers=2, threads=8)
+    phone = phones.take()
+    assert post(server.url, SEND, {"phone_number": phone}).status_code == 200
+    right = grp.inbox.last_code(phone)
+
+    def guess(_: int) -> int:
+        body = {"phone_number": phone, "auth_code": _wrong(right)}
+        return post(server.url, VERIFY, body, headers={"X-Forwarded-For": random_ip()}).status_code
+
+    statuses = Counter(parallel(guess, list(range(1000)), 100))
+    assert statuses == {400: 20, 429: 980}, statuses
+    figure(
+        "per-phone failure cap",
+        f"1000 wrong codes/100 threads/random XFF on a code allowing 1000 checks: {dict(statuses)}",
+    )
+
+
 def test_sms_pumping_sends_nothing_abroad_and_one_per_phone(group_factory, figure):
     grp = group_factory(TRUSTED_PROXIES="127.0.0.1,::1")
     server = grp.add(workers=2, threads=8)

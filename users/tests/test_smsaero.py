@@ -72,7 +72,8 @@ def test_code_arrives_at_the_gateway_and_logs_in(gateway: FakeGateway, caplog) -
     assert (arrived.email, arrived.api_key) == (EMAIL, API_KEY)
     assert arrived.number == 79991234567
     assert arrived.sign == SIGN
-    code = re.match(r"Your login code: (\d{6})\n", arrived.text).group(1)  # type: ignore[union-attr]
+    # The whole text: the code, then the WebOTP line for the first allowed host.
+    code = re.fullmatch(r"Your login code: (\d{6})\n@\S+ #\1", arrived.text).group(1)  # type: ignore[union-attr]
     assert code not in caplog.text
     assert API_KEY not in caplog.text
 
