@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +28,8 @@ from typing import Any
 import psycopg
 import redis
 
-from bench.run import LOTS, ROOT
+from bench.fixture import read_code
+from bench.run import app_environment, clear_redis, drop_database, manage
 from bench.seed import Layout, invite_code, seed, verify
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -50,37 +49,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("-n", type=int, default=200, help="requests per scenario")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.prefix = "costs" + secrets.token_hex(3)  # its own Redis keys, cleared afterwards
+    return args
 
 
 def environment(args: argparse.Namespace) -> dict[str, str]:
-    prefix = "costs" + secrets.token_hex(3)
-    return {
-        "DJANGO_SETTINGS_MODULE": "referral_system.settings.production",
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SIGNING_KEY": secrets.token_urlsafe(48),
-        "SECURE_SSL_REDIRECT": "False",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"{args.pg}/{args.db}",
-        "REDIS_URL": args.redis,
-        "CACHE_KEY_PREFIX": prefix,
-        "SMS_BACKEND": "bench.sms.RedisOutboxBackend",
-        "LOG_LEVEL": "ERROR",
-        **{
-            name: LOTS
-            for name in (
-                "AUTH_SEND_PER_IP_HOUR",
-                "AUTH_VERIFY_PER_IP_HOUR",
-                "SMS_DAILY_BUDGET",
-                "SMS_DAILY_BUDGET_PER_NETWORK",
-                "SMS_DAILY_BUDGET_PER_PREFIX",
-                "AUTH_CODE_SENDS_PER_PHONE_HOUR",
-                "INVITE_FAILURES_PER_USER_HOUR",
-                "INVITE_FAILURES_PER_IP_HOUR",
-            )
-        },
-    }
+    """The benchmark server's settings (bench.run), quieter."""
+    return {**app_environment(args), "LOG_LEVEL": "ERROR"}
 
 
 class Monitor:
@@ -146,16 +122,10 @@ def backend_cpu_s(pid: int) -> float:
 
 def main() -> int:
     args = parse_args()
-    env = environment(args)
-    os.environ.update(env)
-    admin = f"{args.pg}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{args.db}"')
+    os.environ.update(environment(args))
+    drop_database(args, create=True)
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-        )
+        manage("migrate", "--noinput")
         layout = Layout(users=args.users, referrals=1000, fresh=args.n * 2 + 10)
         dsn = f"{args.pg}/{args.db}"
         seed(dsn, layout)
@@ -166,8 +136,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+            drop_database(args)
     return 0
 
 
@@ -208,11 +177,10 @@ def measure(args: argparse.Namespace, layout: Layout, dsn: str) -> dict[str, Any
     def login(n: int) -> list[Any]:
         phone = f"+7{next(phones)}"
         sent = client.post("/api/auth/send-code/", {"phone_number": phone}, content_type=json_type)
-        text = get_redis_connection("default").get(outbox_key(phone)) or b""
-        code = re.search(rb"\d{6}", text)
+        code = read_code(get_redis_connection("default"), outbox_key(phone))
         done = client.post(
             "/api/auth/verify-code/",
-            {"phone_number": phone, "auth_code": code.group().decode() if code else ""},
+            {"phone_number": phone, "auth_code": code},
             content_type=json_type,
         )
         return [sent, done]
@@ -285,8 +253,7 @@ def measure(args: argparse.Namespace, layout: Layout, dsn: str) -> dict[str, Any
         )
         if key
     }
-    for key in memory.scan_iter(match=os.environ["CACHE_KEY_PREFIX"] + "*", count=1000):
-        memory.delete(key)
+    clear_redis(args)
     return results
 
 
