@@ -29,7 +29,6 @@ APP_DIRECT=http://127.0.0.1:19800
 DOCKERD_PID=
 SERVICES_PID=
 STACK_UP=
-POLICY_MADE=
 
 cleanup() {
   local status=$?
@@ -54,23 +53,14 @@ cleanup() {
   # What the engine leaves mounted under its roots (the netns bind mount, overlays, shm).
   grep -o " $WORK/[^ ]*" /proc/mounts | sort -r | while read -r mnt; do umount -l "$mnt"; done
   rm -rf "$WORK"
-  if [ -n "$POLICY_MADE" ]; then rm -f /usr/sbin/policy-rc.d; fi
   exit "$status"
 }
 trap cleanup EXIT
 
 log "engine"
-if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null; then
-  # Installing docker.io must not start Debian's default daemon: policy-rc.d says no.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    POLICY_MADE=1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    docker.io mmdebstrap eatmydata >/dev/null
-fi
+# apt-install.sh keeps docker.io from starting Debian's default daemon (policy-rc.d).
+APT_NO_RECOMMENDS=1 bash .ci/apt-install.sh \
+  dockerd:docker.io mmdebstrap:mmdebstrap eatmydata:eatmydata >/dev/null
 mkdir -p "$WORK/data" "$WORK/exec"
 dockerd --data-root "$WORK/data" --exec-root "$WORK/exec" --host "$DOCKER_HOST" \
   --pidfile "$WORK/dockerd.pid" --bridge=none --iptables=false --ip6tables=false \
