@@ -188,13 +188,14 @@ echo "page POST /code/ -> $got"
 grep -q '000-00-03' "$BODY"  # the number, formatted for reading
 echo "a person logged in on the HTML pages over plain HTTP and saw the profile page"
 
-# nginx's limit (128 KiB) and the app's (64 KiB), both in the project's error shape.
+# nginx's limit (128 KiB) and the app's (64 KiB), both in the project's error shape; the raw
+# body tells who answered (the app writes compact JSON, nginx's template has spaces).
 head -c 100000 /dev/zero | tr '\0' ' ' >"$WORK/100k"
 head -c 200000 /dev/zero | tr '\0' ' ' >"$WORK/200k"
 expect 413 POST /api/auth/send-code/ "${JSON[@]}" --data-binary "@$WORK/100k"
-[ "$(json "['code']")" = request_too_large ]
+grep -q '"code":"request_too_large"' "$BODY"  # the app's
 expect 413 POST /api/auth/send-code/ "${JSON[@]}" --data-binary "@$WORK/200k"
-[ "$(json "['code']")" = request_too_large ]
+grep -q '"code": "request_too_large"' "$BODY"  # nginx's
 [ "$(dc exec -T app id -u)" = 10001 ]
 echo "bodies over 64 KiB: 413 from the app, over 128 KiB: 413 from nginx; the app runs as uid 10001"
 took "HTTP checks and logins"
