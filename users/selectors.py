@@ -49,7 +49,7 @@ def user_read(
 ) -> tuple[User, tuple[Any, ...]] | None:
     """The user with the fields requests need, and the values of ``extra_columns``, if
     ``session_id`` is a live session of theirs; None otherwise."""
-    session = session_id if connection.features.has_native_uuid_field else session_id.hex
+    session = LoginSession._meta.pk.get_db_prep_value(session_id, connection)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(
             _statement(extra_columns), {"session": session, "user": user_id, **(extra_params or {})}
