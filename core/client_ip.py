@@ -64,7 +64,8 @@ def client_ip(request: HttpRequest) -> str:
     return str(address)
 
 
-# What a session remembers of where it came from: the network, never the address.
+# A client's network: what a session remembers of where it came from (never the address), and
+# the subject of the per-network daily SMS budget (core/limits.py, sms_per_network_day).
 IPV4_KEPT_PREFIX = 24
 IPV6_KEPT_PREFIX = 48
 

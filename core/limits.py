@@ -54,8 +54,9 @@ RULES: dict[str, Rule] = {
         detail=_("A code was sent recently. Wait before asking again."),
     ),
     "send_per_phone": Rule("AUTH_CODE_SENDS_PER_PHONE_HOUR", HOUR),
-    # The SMS budgets, narrowest first: one attacker spends their network's before the
-    # destination prefix's, and that before the whole site's (the last fence).
+    # The SMS budgets, narrowest first: one attacker spends their network's (an IPv4 /24 or
+    # an IPv6 /48: core.client_ip.client_network) before the destination prefix's, and that
+    # before the whole site's (the last fence).
     "sms_per_network_day": Rule(
         "SMS_DAILY_BUDGET_PER_NETWORK", DAY, per_client=True, warn_at=(0.5, 0.8, 1)
     ),
