@@ -211,6 +211,14 @@ log "three app instances behind the proxy (issue 17): up --scale app=3"
 dc up --detach --wait --wait-timeout 120 --scale app=3 2>&1 | { grep -E 'Error|error' || true; }
 APPS=$(dc ps -q app)
 [ "$(echo "$APPS" | wc -l)" = 3 ] || { echo "expected 3 app containers" >&2; exit 1; }
+# On the shared port a container's health check may be answered by another instance, so
+# `--wait` does not prove each one serves: wait until each one's own workers have started
+# (GRANIAN_WORKERS=2 in the image).
+for id in $APPS; do
+  started() { docker logs "$id" 2>&1 | grep -c 'Started worker-' || true; }
+  for _ in $(seq 120); do [ "$(started)" -ge 2 ] && break; sleep 0.5; done
+  [ "$(started)" -ge 2 ] || { echo "app $id: its workers never started" >&2; exit 1; }
+done
 DAVE=$(login +79990000004)
 expect 200 POST /api/profile/invite/ "${JSON[@]}" -H "Authorization: Bearer $DAVE" \
   -d "{\"invite_code\": \"$ALICE_CODE\"}"
