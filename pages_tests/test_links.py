@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from referrals.links import invite_code_owner, invite_url
 from referrals.views import SESSION_INVITE_OFFER
@@ -26,6 +26,22 @@ def test_invite_url_is_absolute(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["referrals.example.com"]
     request = RequestFactory().get("/", HTTP_HOST="referrals.example.com")
     assert invite_url(request, "D50MJF") == "http://referrals.example.com/i/D50MJF"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/referrals/", "/a b/CODE/"])
+@pytest.mark.parametrize("code", ["D50MJF", "ZZ0001", "CODE12", "a b?c#d"])
+def test_invite_url_is_what_reverse_builds(settings: Any, prefix: str, code: str) -> None:
+    """The path built once per script prefix is reverse()'s, whatever the code (quoted as
+    reverse() quotes it) and the prefix (even one holding the stand-in for the code)."""
+    settings.ALLOWED_HOSTS = ["referrals.example.com"]
+    request = RequestFactory().get("/", HTTP_HOST="referrals.example.com")
+    set_script_prefix(prefix)
+    try:
+        expected = request.build_absolute_uri(reverse("page-invite-link", args=[code]))
+        assert invite_url(request, code) == expected
+        assert prefix.replace(" ", "%20") in expected
+    finally:
+        set_script_prefix("/")
 
 
 def test_owner_is_found_forgivingly(friend: User) -> None:
