@@ -8,9 +8,10 @@ PostgreSQL, the statement that reads the user and their session, the profile's c
 it, and the output serializer: the real profile. The production WSGI application is called
 directly (no server, no load generator), with the benchmark's settings, against PostgreSQL
 and Redis on loopback; the user is an ordinary one of the benchmark's data (an inviter,
-three referrals). Per layer: this process's CPU per request (time.process_time, the best of
-the rounds, layers alternated) and its PostgreSQL backend's (/proc/<pid>/stat, the mean). Prints a
-table and writes bench/results/breakdown.json.
+three referrals), and in the last layer one with a full first page and more. Per layer:
+this process's CPU per request (time.process_time, the best of the rounds, layers
+alternated) and its PostgreSQL backend's (/proc/<pid>/stat, the mean over the rounds).
+Prints a table and writes bench/results/breakdown.json.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ LAYERS = (
     ("user_read", "/api/bench/user-read/", "the statement: the user and their session"),
     ("profile_read", "/api/bench/profile-read/", "the profile's columns in it, a bare answer"),
     ("profile", "/api/profile/", "the output serializer: GET /api/profile/ itself"),
+    ("profile_full", "/api/profile/", "the same for a user with a full first page, and more"),
 )
 OUT = Path(__file__).parent / "results" / "breakdown.json"
 
@@ -70,11 +72,20 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
     settings.ROOT_URLCONF = "bench.breakdown_urls"
     app = get_wsgi_application()
-    layout = Layout(users=2_000, referrals=100, fresh=100)
+    layout = Layout(users=2_000, referrals=250, fresh=100)  # a full first page (100), and more
     seed(f"{args.pg}/{args.db}", layout)
-    access = token_pair_issue(user=User(id=layout.child_id(0), password="!"))["access"]
+
+    def token(user_id: int) -> str:
+        return token_pair_issue(user=User(id=user_id, password="!"))["access"]
+
+    ordinary, popular = token(layout.child_id(0)), token(layout.popular_id)
     requests = {
-        name: _environ("GET", url, HTTP_AUTHORIZATION=f"Bearer {access}", HTTP_ACCEPT="*/*")
+        name: _environ(
+            "GET",
+            url,
+            HTTP_AUTHORIZATION=f"Bearer {popular if name == 'profile_full' else ordinary}",
+            HTTP_ACCEPT="*/*",
+        )
         for name, url, _ in LAYERS
     }
     for name, environ in requests.items():
@@ -108,14 +119,17 @@ def report(layers: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"{'layer':13} {'cpu us':>7} {'step':>7} {'pg us':>6}  what the layer adds")
     previous = None
     for name, row in layers.items():
+        if name == "profile_full":
+            previous = layers["profile"]["cpu_us"]
         step = "" if previous is None else f"{row['cpu_us'] - previous:+.1f}"
         print(f"{name:13} {row['cpu_us']:7.1f} {step:>7} {row['postgres_us']:6.1f}  {row['what']}")
         previous = row["cpu_us"]
-    floor, profile = layers["floor"], layers["profile"]
+    floor, profile, full = layers["floor"], layers["profile"], layers["profile_full"]
     print(
         f"floor / profile, this process's CPU: {floor['cpu_us'] / profile['cpu_us']:.3f}; "
         f"with PostgreSQL's: {floor['cpu_us'] / (profile['cpu_us'] + profile['postgres_us']):.3f}"
     )
+    print(f"profile / profile_full, this process's CPU: {profile['cpu_us'] / full['cpu_us']:.3f}")
     OUT.parent.mkdir(exist_ok=True)
     about = {"requests": args.requests, "rounds": args.rounds, "load_average": os.getloadavg()}
     OUT.write_text(json.dumps({"run": about, "layers": layers}, indent=2) + "\n")

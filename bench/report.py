@@ -30,6 +30,7 @@ class Result:
     p99_ms: float = 0.0
     statuses: Counter[int] = field(default_factory=Counter)
     socket_errors: int = 0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds, per kind of process
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,8 +91,14 @@ def row(r: Result, queries: int | None, floor_rps: float) -> dict[str, Any]:
         "s5xx": count(500, 599),
         "socket_errors": r.socket_errors,
         "statuses": {str(status): n for status, n in sorted(r.statuses.items())},
+        **({"cpu_us_per_request": cpu_per_request(r)} if r.cpu_s else {}),
         **r.extra,
     }
+
+
+def cpu_per_request(r: Result) -> dict[str, float]:
+    """What the server, PostgreSQL and wrk spent per request under load, in microseconds."""
+    return {kind: round(s / r.requests * 1e6, 1) for kind, s in r.cpu_s.items() if r.requests}
 
 
 def machine(args: argparse.Namespace) -> dict[str, Any]:
@@ -142,6 +149,11 @@ def summary(report: dict[str, Any]) -> str:
     """The tables printed at the end of a run."""
     run, servers = report["run"], report["servers_on_profile"]
     lines = ["", table(report["scenarios"])]
+    lines += ["", "CPU per request under load, us: server / PostgreSQL / wrk"]
+    for name, r in report["scenarios"].items():
+        if cpu := r.get("cpu_us_per_request"):
+            kinds = ("server", "postgres", "wrk")
+            lines.append(f"  {name:<16}" + " / ".join(f"{cpu.get(k, 0):.0f}" for k in kinds))
     if servers["results"]:
         lines += ["", "profile scenario by server", table(servers["results"], "server")]
         lines.append(f"fastest: {servers['fastest']}")

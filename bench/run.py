@@ -122,9 +122,35 @@ def clear_redis(args: argparse.Namespace) -> None:
         client.delete(*keys[start : start + 5000])
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def processes_cpu_s(args: argparse.Namespace) -> dict[str, float]:
+    """CPU seconds used so far by the server's processes (its process group) and by the run
+    database's PostgreSQL backends: with wrk's, where a scenario's CPU goes under load."""
+    used = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except (OSError, IndexError):  # not a process, or one that just ended
+            continue
+        if int(stat[2]) == args.server_group:  # the process group serving() started
+            used["server"] += (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+        elif title.startswith("postgres: ") and f" {args.db} " in title:
+            used["postgres"] += (int(stat[11]) + int(stat[12])) / TICKS
+    return used
+
+
+def children_cpu_s() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
 @contextmanager
-def serving(name: str, port: int) -> Iterator[None]:
+def serving(args: argparse.Namespace, name: str) -> Iterator[None]:
     """One WSGI server on loopback for the block, its output in results/server-<name>.log."""
+    port = args.port
     program, *options = shlex.split(server_command(name, port))
     log = BENCH / "results" / f"server-{name}.log"
     with log.open("w") as out:
@@ -135,6 +161,7 @@ def serving(name: str, port: int) -> Iterator[None]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    args.server_group = process.pid
     try:
         deadline = time.monotonic() + 60
         while not answers(f"http://127.0.0.1:{port}{FLOOR.path}"):
@@ -176,9 +203,12 @@ def run(args: argparse.Namespace, s: Scenario, fx: Fixture, seconds: int) -> Res
         command += [f"-d{seconds}s", "--timeout", "10s", "-s", lua, url]
         env = {"BENCH_METHOD": s.method, "BENCH_REQUESTS": requests.name}
         env["BENCH_WRK_THREADS"] = str(args.wrk_threads)
+        before, wrk = processes_cpu_s(args), children_cpu_s()
         out = subprocess.run(
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
         )
+        cpu = {kind: used - before[kind] for kind, used in processes_cpu_s(args).items()}
+        cpu["wrk"] = children_cpu_s() - wrk
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
         raise SystemExit(f"bench: wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -190,6 +220,7 @@ def run(args: argparse.Namespace, s: Scenario, fx: Fixture, seconds: int) -> Res
         p99_ms=data["p99_us"] / 1000,
         statuses=Counter({int(k): v for k, v in data["statuses"].items()}),
         socket_errors=data["socket_errors"],
+        cpu_s=cpu,
     )
 
 
@@ -272,6 +303,7 @@ def pooled(results: list[Result]) -> Result:
         p99_ms=sum(r.p99_ms for r in results) / len(results),
         statuses=sum((r.statuses for r in results), Counter()),
         socket_errors=sum(r.socket_errors for r in results),
+        cpu_s={k: sum(r.cpu_s.get(k, 0.0) for r in results) for k in results[0].cpu_s},
         extra={"rounds_rps": [round(r.rps, 1) for r in results]},
     )
 
@@ -280,7 +312,7 @@ def compare_servers(args: argparse.Namespace, fx: Fixture) -> dict[str, Result]:
     """The profile scenario on each server, in rounds of alternating order."""
     rounds: dict[str, list[Result]] = {name: [] for name in args.compare}
     for name in alternating(args.compare, args.rounds):
-        with serving(name, args.port):
+        with serving(args, name):
             run(args, PROFILE, fx, 2)  # warm up every worker
             rounds[name].append(run(args, PROFILE, fx, args.duration))
         print(f"  {name}: {rounds[name][-1].rps:.1f} req/s on the profile")
@@ -293,7 +325,7 @@ def run_scenarios(args: argparse.Namespace, fx: Fixture, server: str) -> dict[st
     same bursts of background load; then the others, one after another."""
     reads = {s.name: s for s in SCENARIOS if s.read}
     rounds: dict[str, list[Result]] = {name: [] for name in reads}
-    with serving(server, args.port):
+    with serving(args, server):
         for s in reads.values():
             run(args, s, fx, 1)  # warm up every worker
         for name in alternating(list(reads), args.read_rounds):

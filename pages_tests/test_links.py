@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse, set_script_prefix
 
-from referrals.links import invite_code_owner, invite_url
+from referrals.links import invite_code_owner, invite_url, route_path
 from referrals.views import SESSION_INVITE_OFFER
 from users.models import User
 
@@ -40,6 +40,17 @@ def test_invite_url_is_what_reverse_builds(settings: Any, prefix: str, code: str
         expected = request.build_absolute_uri(reverse("page-invite-link", args=[code]))
         assert invite_url(request, code) == expected
         assert prefix.replace(" ", "%20") in expected
+    finally:
+        set_script_prefix("/")
+
+
+@pytest.mark.parametrize("prefix", ["/", "/referrals/"])
+def test_route_path_follows_the_script_prefix(prefix: str) -> None:
+    set_script_prefix(prefix)
+    try:
+        for name in ("profile-referrals", "page-profile"):
+            assert route_path(name) == reverse(name)
+            assert route_path(name).startswith(prefix)
     finally:
         set_script_prefix("/")
 

@@ -4,7 +4,6 @@ import re
 import uuid
 
 from django.conf import settings
-from django.urls import reverse
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
@@ -21,7 +20,7 @@ from users.errors import TokenNotValid
 from users.invite_codes import INPUT_MAX_LENGTH
 from users.models import User
 
-from .links import invite_url
+from .links import invite_url, route_path
 from .selectors import Profile, profile_read, referral_page
 from .services import invite_code_activate
 
@@ -59,7 +58,7 @@ class CursorLinkField(serializers.URLField):
 
     def to_representation(self, cursor: str) -> str:
         request = self.context["request"]
-        url = reverse(self.url_name) if self.url_name else None
+        url = route_path(self.url_name) if self.url_name else None
         return replace_query_param(request.build_absolute_uri(url), "cursor", cursor)
 
 

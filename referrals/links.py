@@ -12,22 +12,25 @@ from users.invite_codes import invite_code_normalize
 from users.models import User
 
 RFC3986_SAFE = RFC3986_SUBDELIMS + "/~:@"
-_SLOT = "CODE"  # reverse()'s stand-in for the code, in the path it builds once
+_SLOT = "CODE"  # reverse()'s stand-in for an invite code, in the path it builds once
 
 
-@functools.lru_cache(maxsize=16)
-def _invite_path_around(script_prefix: str, urlconf: str | None) -> tuple[str, str]:
-    """The invite link's path before and after its code, as ``reverse()`` builds it under
-    this script prefix and URLconf: every profile shows a link, and ``reverse()`` was the
-    largest piece of the profile's output serializer (bench/README.md, "Where the profile's
-    time goes")."""
-    before, _, after = reverse("page-invite-link", args=[_SLOT], urlconf=urlconf).rpartition(_SLOT)
-    return before, after
+@functools.lru_cache(maxsize=64)
+def _reversed(url_name: str, args: tuple[str, ...], script_prefix: str, urlconf: str | None) -> str:
+    return reverse(url_name, args=args, urlconf=urlconf)
+
+
+def route_path(url_name: str, *args: str) -> str:
+    """``reverse(url_name, args=args)``, remembered per script prefix and URLconf: a profile
+    shows two links, and ``reverse()`` was the largest piece of its output serializer
+    (bench/README.md, "Where the profile's time goes"). For routes whose arguments are few
+    and fixed; an invite code goes through ``invite_url``."""
+    return _reversed(url_name, args, get_script_prefix(), get_urlconf())
 
 
 def invite_url(request: HttpRequest, code: str) -> str:
     """The absolute link that invites to ``code`` (on the host the request came to)."""
-    before, after = _invite_path_around(get_script_prefix(), get_urlconf())
+    before, _, after = route_path("page-invite-link", _SLOT).rpartition(_SLOT)
     # Quoted as reverse() quotes an argument (a code's letters and digits need none).
     return request.build_absolute_uri(f"{before}{quote(code, safe=RFC3986_SAFE)}{after}")
 
