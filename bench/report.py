@@ -97,7 +97,7 @@ def row(r: Result, queries: int | None, floor_rps: float) -> dict[str, Any]:
 
 
 def cpu_per_request(r: Result) -> dict[str, float]:
-    """What the server, PostgreSQL and wrk spent per request under load, in microseconds."""
+    """What the server, PostgreSQL, Redis and wrk spent per request under load, in us."""
     return {kind: round(s / r.requests * 1e6, 1) for kind, s in r.cpu_s.items() if r.requests}
 
 
@@ -149,10 +149,10 @@ def summary(report: dict[str, Any]) -> str:
     """The tables printed at the end of a run."""
     run, servers = report["run"], report["servers_on_profile"]
     lines = ["", table(report["scenarios"])]
-    lines += ["", "CPU per request under load, us: server / PostgreSQL / wrk"]
+    lines += ["", "CPU per request under load, us: server / PostgreSQL / Redis / wrk"]
     for name, r in report["scenarios"].items():
         if cpu := r.get("cpu_us_per_request"):
-            kinds = ("server", "postgres", "wrk")
+            kinds = ("server", "postgres", "redis", "wrk")
             lines.append(f"  {name:<16}" + " / ".join(f"{cpu.get(k, 0):.0f}" for k in kinds))
     if servers["results"]:
         lines += ["", "profile scenario by server", table(servers["results"], "server")]

@@ -60,7 +60,11 @@ def parse_args() -> argparse.Namespace:
     for name, (ci, full, about) in SIZES.items():
         flag, kind = f"--{name.replace('_', '-')}", type(full)
         parser.add_argument(flag, type=kind, help=f"{about} ({full}; with --ci {ci})")
-    parser.add_argument("--server", help="server for the scenarios (default: the fastest)")
+    parser.add_argument(
+        "--server",
+        default=IMAGE_SERVER,
+        help=f"server for the scenarios (default: the Docker image's, {IMAGE_SERVER})",
+    )
     parser.add_argument("--compare", default=",".join(SERVERS), help="servers ('' for none)")
     parser.add_argument("--out", type=Path, help="JSON results file")
     args = parser.parse_args()
@@ -68,7 +72,7 @@ def parse_args() -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, values[0] if args.ci else values[1])
     args.compare = [name for name in args.compare.split(",") if name]
-    for name in [*args.compare, *([args.server] if args.server else [])]:
+    for name in [*args.compare, args.server]:
         if name not in SERVERS:
             parser.error(f"unknown server {name!r}; one of {', '.join(SERVERS)}")
     args.out = args.out or BENCH / "results" / ("ci.json" if args.ci else "latest.json")
@@ -126,9 +130,10 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def processes_cpu_s(args: argparse.Namespace) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes (its process group) and by the run
-    database's PostgreSQL backends: with wrk's, where a scenario's CPU goes under load."""
-    used = {"server": 0.0, "postgres": 0.0}
+    """CPU seconds used so far by the server's processes (its process group), the run
+    database's PostgreSQL backends and Redis (all of it: the machine's one Redis server):
+    with wrk's, where a scenario's CPU goes under load."""
+    used = {"server": 0.0, "postgres": 0.0, "redis": 0.0}
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
@@ -136,9 +141,14 @@ def processes_cpu_s(args: argparse.Namespace) -> dict[str, float]:
         except (OSError, IndexError):  # not a process, or one that just ended
             continue
         if int(stat[2]) == args.server_group:  # the process group serving() started
-            used["server"] += (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+            kind = "server"
         elif title.startswith("postgres: ") and f" {args.db} " in title:
-            used["postgres"] += (int(stat[11]) + int(stat[12])) / TICKS
+            kind = "postgres"
+        elif title.startswith("redis-server"):
+            kind = "redis"
+        else:
+            continue
+        used[kind] += (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
     return used
 
 
@@ -364,9 +374,8 @@ def main() -> int:
 
     fx = prepare(layout)
     compared = compare_servers(args, fx)
-    server = args.server or max(compared, key=lambda n: compared[n].rps, default=IMAGE_SERVER)
-    print(f"scenarios on {server}")
-    results = run_scenarios(args, fx, server)
+    print(f"scenarios on {args.server}")
+    results = run_scenarios(args, fx, args.server)
     with psycopg.connect(dsn) as conn:  # less the one prepare() activated
         activated = conn.execute(
             "SELECT count(*) - 1 FROM users_user WHERE id >= %s AND invited_by_id IS NOT NULL",
@@ -389,8 +398,8 @@ def main() -> int:
         "read_rounds": args.read_rounds,
         "connections": args.connections,
         "wrk_threads": args.wrk_threads,
-        "server": server,
-        "server_command": server_command(server, args.port),
+        "server": args.server,
+        "server_command": server_command(args.server, args.port),
         "floor_path": FLOOR.path,
         "floor_status": FLOOR.ok[0],
     }
