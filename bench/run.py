@@ -129,11 +129,11 @@ def clear_redis(args: argparse.Namespace) -> None:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def processes_cpu_s(args: argparse.Namespace) -> dict[str, float]:
-    """CPU seconds used so far by the server's processes (its process group), the run
-    database's PostgreSQL backends and Redis (all of it: the machine's one Redis server):
-    with wrk's, where a scenario's CPU goes under load."""
-    used = {"server": 0.0, "postgres": 0.0, "redis": 0.0}
+def processes_cpu_s(args: argparse.Namespace) -> dict[tuple[str, int], float]:
+    """CPU seconds used so far by each of the server's processes (its process group), the
+    run database's PostgreSQL backends and Redis (all of it: the machine's one Redis
+    server), by kind and pid: with wrk's, where a scenario's CPU goes under load."""
+    used = {}
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
@@ -148,8 +148,19 @@ def processes_cpu_s(args: argparse.Namespace) -> dict[str, float]:
             kind = "redis"
         else:
             continue
-        used[kind] += (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+        used[kind, int(entry.name)] = (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
     return used
+
+
+def cpu_between(
+    before: dict[tuple[str, int], float], after: dict[tuple[str, int], float]
+) -> dict[str, float]:
+    """CPU seconds per kind between two readings. A process that ended in between (a
+    database connection closed) is left out: what it used since ``before`` is lost."""
+    spent = {"server": 0.0, "postgres": 0.0, "redis": 0.0}
+    for (kind, pid), seconds in after.items():
+        spent[kind] += seconds - before.get((kind, pid), 0.0)
+    return spent
 
 
 def children_cpu_s() -> float:
@@ -217,7 +228,7 @@ def run(args: argparse.Namespace, s: Scenario, fx: Fixture, seconds: int) -> Res
         out = subprocess.run(
             command, env={**os.environ, **env}, capture_output=True, text=True, check=False
         )
-        cpu = {kind: used - before[kind] for kind, used in processes_cpu_s(args).items()}
+        cpu = cpu_between(before, processes_cpu_s(args))
         cpu["wrk"] = children_cpu_s() - wrk
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
