@@ -73,7 +73,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('GRANIAN_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=4).status == 200 else 1)"]
 
-# GRANIAN_WORKERS: one per core the container gets. 2 threads each: 1 was 1-4 % faster on the
+# GRANIAN_WORKERS: one per core the container gets. 2 threads each: 1 was 1-8 % faster on the
 # profile, but with a 200 ms SMS gateway it completed half the logins (bench/README.md).
 # GRANIAN_HTTP1_HEADER_READ_TIMEOUT: a client gets 5 s for its headers (granian's default
 # is 30 s); granian has no body timeout, the proxy in front (docker-compose.yml) has one.
