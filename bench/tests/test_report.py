@@ -4,7 +4,7 @@ the targets and rows are read from the results."""
 from collections import Counter
 
 from bench.report import Result, report, summary
-from bench.run import alternating, percentile
+from bench.run import alternating, cpu_between, percentile
 from bench.scenarios import SCENARIOS, SERVERS
 
 
@@ -103,4 +103,26 @@ def test_percentiles_are_nearest_rank() -> None:
         50.0,
         99.0,
         0.0,
+    )
+
+
+def test_cpu_under_load_is_counted_per_process_and_per_request() -> None:
+    before = {("server", 10): 1.0, ("postgres", 20): 2.0, ("postgres", 21): 5.0}
+    # Backend 21 closed during the scenario, backend 22 opened: 21 drops out (its last CPU is
+    # unknown) instead of making PostgreSQL's figure negative; 22 counts from zero.
+    after = {("server", 10): 1.5, ("postgres", 20): 2.25, ("postgres", 22): 0.05, ("redis", 1): 0.0}
+    spent = cpu_between(before, after)
+    assert spent == {"server": 0.5, "postgres": 0.3, "redis": 0.0}
+
+    load = result(100)  # 1,000 requests
+    load.cpu_s = {**spent, "wrk": 0.02}
+    row = report({}, measured() | {"profile": load}, QUERIES, {}, 18300)["scenarios"]["profile"]
+    assert row["cpu_us_per_request"] == {
+        "server": 500.0,
+        "postgres": 300.0,
+        "redis": 0.0,
+        "wrk": 20.0,
+    }
+    assert (
+        "cpu_us_per_request" not in report({}, measured(), QUERIES, {}, 18300)["scenarios"]["floor"]
     )
