@@ -44,6 +44,12 @@ def test_invite_url_is_what_reverse_builds(settings: Any, prefix: str, code: str
         set_script_prefix("/")
 
 
+def test_route_path_follows_a_changed_root_urlconf(settings: Any) -> None:
+    assert route_path("page-invite-link", "D50MJF") == "/i/D50MJF"
+    settings.ROOT_URLCONF = "pages_tests.moved_urls"
+    assert route_path("page-invite-link", "D50MJF") == "/moved/i/D50MJF"
+
+
 @pytest.mark.parametrize("prefix", ["/", "/referrals/"])
 def test_route_path_follows_the_script_prefix(prefix: str) -> None:
     set_script_prefix(prefix)

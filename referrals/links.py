@@ -4,6 +4,7 @@ import functools
 from urllib.parse import quote
 
 import segno
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
@@ -16,7 +17,7 @@ _SLOT = "CODE"  # reverse()'s stand-in for an invite code, in the path it builds
 
 
 @functools.lru_cache(maxsize=64)
-def _reversed(url_name: str, args: tuple[str, ...], script_prefix: str, urlconf: str | None) -> str:
+def _reversed(url_name: str, args: tuple[str, ...], script_prefix: str, urlconf: str) -> str:
     return reverse(url_name, args=args, urlconf=urlconf)
 
 
@@ -25,7 +26,9 @@ def route_path(url_name: str, *args: str) -> str:
     shows two links, and ``reverse()`` was the largest piece of its output serializer
     (bench/README.md, "Where the profile's time goes"). For routes whose arguments are few
     and fixed; an invite code goes through ``invite_url``."""
-    return _reversed(url_name, args, get_script_prefix(), get_urlconf())
+    # The URLconf by name, as reverse() finds it: a request's own, else ROOT_URLCONF (a test
+    # may change it); a module's patterns do not change while the process runs.
+    return _reversed(url_name, args, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 def invite_url(request: HttpRequest, code: str) -> str:
