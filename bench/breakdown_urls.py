@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from referral_system.health import healthz
 from referral_system.urls import urlpatterns as project_urls
 from referrals.apis import ProfileApi
+from referrals.links import invite_url
 from users.models import User
 
 _FIELDS = ["id", "phone_number", "is_active", "password"]
@@ -58,6 +59,28 @@ class ProfileUnserialized(ProfileApi):
 
 
 # Each measured path within a few patterns of the first (URL resolution tries them in order).
+class ProfileByHand(ProfileApi):
+    """The profile's answer built by hand: what the output serializer's machinery costs
+    beyond the answer itself (a bench-only comparison; the API answers through it)."""
+
+    def get(self, request: Request) -> Response:
+        profile = request.user.profile  # type: ignore[union-attr]
+        user = profile.user
+        return Response(
+            {
+                "id": user.pk,
+                "phone_number": user.phone_number,
+                "invite_code": user.invite_code,
+                "invite_url": invite_url(request, user.invite_code),
+                "activated_invite_code": profile.activated_invite_code,
+                "date_joined": user.date_joined,
+                "referrals_count": user.referrals_count,
+                "referrals": profile.referrals,
+                "referrals_next": None,  # an ordinary user's one page
+            }
+        )
+
+
 urlpatterns = [
     path("healthz", healthz),
     path("api/profile/", ProfileApi.as_view()),
@@ -66,5 +89,6 @@ urlpatterns = [
     path("api/bench/select-1/", TokenSelect1.as_view()),
     path("api/bench/user-read/", Ok.as_view()),
     path("api/bench/profile-read/", ProfileUnserialized.as_view()),
+    path("api/bench/profile-by-hand/", ProfileByHand.as_view()),
     *project_urls,
 ]
