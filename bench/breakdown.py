@@ -19,45 +19,63 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
-import shlex
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.costs import backend_cpu_s, environment
-from bench.run import ROOT, WRK, alternating, answers, drop_database, manage
-from bench.scenarios import IMAGE_SERVER, SERVERS
+from bench.costs import environment, service_options
+from bench.fixture import Fixture
+from bench.report import cpu_per_request
+from bench.run import alternating, own_database, pooled, process_cpu_s, run, serving
+from bench.scenarios import IMAGE_SERVER, SIZES, Scenario
 from bench.seed import Layout, seed
-from bench.session_cost import _call, _environ
+from bench.session_cost import wsgi_call, wsgi_environ
 
+# Each layer a scenario (what the benchmark would send), with what it adds to the one before.
+# As the benchmark's floor, the layers before the token's come without one.
 LAYERS = (
-    ("floor", "/healthz", "Django's stack and a plain view: the benchmark's floor"),
-    ("drf", "/api/bench/drf/", "DRF's request cycle, no credentials"),
-    ("token", "/api/bench/token/", "the bearer token checked, no statement"),
-    ("select_1", "/api/bench/select-1/", "one round trip to PostgreSQL (SELECT 1)"),
-    ("user_read", "/api/bench/user-read/", "the statement: the user and their session"),
-    ("profile_read", "/api/bench/profile-read/", "the profile's columns in it, a bare answer"),
-    ("by_hand", "/api/bench/profile-by-hand/", "the profile's answer built by hand, rendered"),
-    ("profile", "/api/profile/", "the output serializer instead: GET /api/profile/ itself"),
-    ("profile_full", "/api/profile/", "the same for a user with a full first page, and more"),
+    (
+        Scenario("floor", "GET", "/healthz"),
+        "Django's stack and a plain view: the benchmark's floor",
+    ),
+    (Scenario("drf", "GET", "/api/bench/drf/"), "DRF's request cycle, no credentials"),
+    (
+        Scenario("token", "GET", "/api/bench/token/", user="ordinary"),
+        "the bearer token checked, no statement",
+    ),
+    (
+        Scenario("select_1", "GET", "/api/bench/select-1/", user="ordinary"),
+        "one round trip to PostgreSQL (SELECT 1)",
+    ),
+    (
+        Scenario("user_read", "GET", "/api/bench/user-read/", user="ordinary"),
+        "the statement: the user and their session",
+    ),
+    (
+        Scenario("profile_read", "GET", "/api/bench/profile-read/", user="ordinary"),
+        "the profile's columns in it, a bare answer",
+    ),
+    (
+        Scenario("by_hand", "GET", "/api/bench/profile-by-hand/", user="ordinary"),
+        "the profile's answer built by hand, rendered",
+    ),
+    (
+        Scenario("profile", "GET", "/api/profile/", user="ordinary"),
+        "the output serializer instead: GET /api/profile/ itself",
+    ),
+    (
+        Scenario("profile_full", "GET", "/api/profile/", user="popular"),
+        "the same for a user with a full first page, and more",
+    ),
 )
 OUT = Path(__file__).parent / "results" / "breakdown.json"
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    )
-    parser.add_argument("--db", default="bench_breakdown_db")
-    parser.add_argument(
-        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    )
+    service_options(parser, "bench_breakdown_db")
     parser.add_argument("--requests", type=int, default=2000, help="per layer and round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
@@ -70,11 +88,12 @@ def parse_args() -> argparse.Namespace:
     )
     args = parser.parse_args()
     args.port = int(os.environ.get("BENCH_PORT", "18302"))
+    args.connections, args.wrk_threads = SIZES["connections"][1], SIZES["wrk_threads"][1]
     args.prefix = "breakdown" + secrets.token_hex(3)
     return args
 
 
-def measure(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
+def measure(args: argparse.Namespace) -> tuple[dict[str, Any], Fixture]:
     import django
 
     django.setup()
@@ -93,89 +112,66 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str]]:
     def token(user_id: int) -> str:
         return token_pair_issue(user=User(id=user_id, password="!"))["access"]
 
-    ordinary, popular = token(layout.child_id(0)), token(layout.popular_id)
-    # As the benchmark's floor, the layers before the token's come without one.
-    authorization = {
-        name: f"Bearer {popular if name == 'profile_full' else ordinary}"
-        for name, _, _ in LAYERS
-        if name not in ("floor", "drf")
-    }
+    fx = Fixture(
+        {"ordinary": token(layout.child_id(0)), "popular": token(layout.popular_id)}, [], ""
+    )
     requests = {
-        name: _environ("GET", url, HTTP_ACCEPT="*/*")
-        | ({"HTTP_AUTHORIZATION": authorization[name]} if name in authorization else {})
-        for name, url, _ in LAYERS
+        s.name: wsgi_environ(s.method, s.path, HTTP_ACCEPT="*/*")
+        | ({"HTTP_AUTHORIZATION": f"Bearer {fx.tokens[s.user]}"} if s.user else {})
+        for s, _ in LAYERS
     }
     for name, environ in requests.items():
-        status, body = _call(app, dict(environ))
+        status, body = wsgi_call(app, dict(environ))
         assert status.startswith("200"), (name, status, body)
     for _ in range(300):  # warm up: the connection, prepared statements, the token memory
         for environ in requests.values():
-            _call(app, dict(environ))
+            wsgi_call(app, dict(environ))
     backend = connection.connection.info.backend_pid
     best = dict.fromkeys(requests, float("inf"))
     postgres = dict.fromkeys(requests, 0.0)  # summed over the rounds: /proc counts in ticks
     for _ in range(args.rounds):
         for name, environ in requests.items():
-            pg, cpu = backend_cpu_s(backend), time.process_time()
+            pg, cpu = process_cpu_s(backend), time.process_time()
             for _ in range(args.requests):
-                _call(app, dict(environ))
+                wsgi_call(app, dict(environ))
             best[name] = min(best[name], time.process_time() - cpu)
-            postgres[name] += backend_cpu_s(backend) - pg
+            postgres[name] += process_cpu_s(backend) - pg
     return {
-        name: {
-            "cpu_us": round(best[name] / args.requests * 1e6, 1),
-            "postgres_us": round(postgres[name] / args.requests / args.rounds * 1e6, 1),
+        s.name: {
+            "cpu_us": round(best[s.name] / args.requests * 1e6, 1),
+            "postgres_us": round(postgres[s.name] / args.requests / args.rounds * 1e6, 1),
             "what": what,
-            "path": url,
+            "path": s.path,
         }
-        for name, url, what in LAYERS
-    }, authorization
+        for s, what in LAYERS
+    }, fx
 
 
-def under_load(args: argparse.Namespace, layers: dict[str, Any], auth: dict[str, str]) -> None:
-    """Each layer served by the image's server (granian 2 x 2) and driven by wrk: what a
-    layer's cost does to the ratio the benchmark reports, measured rather than estimated."""
-    command = SERVERS[IMAGE_SERVER].format(app="bench.breakdown_wsgi:application", port=args.port)
-    program, *options = shlex.split(command)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / program), *options],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{args.port}"
-        deadline = time.monotonic() + 60
-        while not answers(url + "/healthz"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("bench: the breakdown's server did not answer")
-            time.sleep(0.2)
-
-        def drive(name: str, seconds: int) -> tuple[int, float]:
-            wrk = [WRK, "-t2", "-c16", f"-d{seconds}s"]
-            wrk += ["-H", f"Authorization: {auth[name]}"] if name in auth else []
-            out = subprocess.run([*wrk, url + layers[name]["path"]], capture_output=True, text=True)
-            found = re.search(r"(\d+) requests in ([\d.]+)s", out.stdout)
-            if out.returncode != 0 or not found or "Non-2xx" in out.stdout:
-                raise SystemExit(f"bench: wrk on {name}:\n{out.stdout}{out.stderr}")
-            return int(found[1]), float(found[2])
-
-        for name in layers:  # warm up every worker on every layer
-            drive(name, 1)
-        done = {name: (0, 0.0) for name in layers}  # requests, seconds
-        for name in alternating(list(layers), args.rounds):
-            count, spent = drive(name, max(1, args.load // args.rounds))
-            done[name] = (done[name][0] + count, done[name][1] + spent)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    floor = done["floor"][0] / done["floor"][1]
+def under_load(args: argparse.Namespace, layers: dict[str, Any], fx: Fixture) -> None:
+    """Each layer served by the image's server and driven by the benchmark's own wrk runs:
+    what a layer's cost does to the ratio the benchmark reports, measured, not estimated."""
+    scenarios = {s.name: s for s, _ in LAYERS}
+    rounds: dict[str, list[Any]] = {name: [] for name in scenarios}
+    with serving(args, IMAGE_SERVER, app="bench.breakdown_wsgi:application"):
+        for s in scenarios.values():
+            run(args, s, fx, 1)  # warm up every worker on every layer
+        for name in alternating(list(scenarios), args.rounds):
+            rounds[name].append(run(args, scenarios[name], fx, max(1, args.load // args.rounds)))
+    floor = pooled(rounds["floor"]).rps
     print(f"\nunder load ({IMAGE_SERVER}, wrk 2 threads x 16 connections, {args.load} s a layer):")
-    for name, (count, spent) in done.items():
-        layers[name]["rps"] = round(count / spent, 1)
-        layers[name]["ratio_to_floor"] = round(count / spent / floor, 3)
-        print(f"  {name:13} {count / spent:8.1f} req/s  {count / spent / floor:.3f} x floor")
+    for name, results in rounds.items():
+        r = pooled(results)
+        if set(r.statuses) != {200} or r.socket_errors:
+            raise SystemExit(
+                f"bench: {name}: statuses {dict(r.statuses)}, {r.socket_errors} errors"
+            )
+        cpu = cpu_per_request(r)
+        layers[name] |= {"rps": round(r.rps, 1), "ratio_to_floor": round(r.rps / floor, 3)}
+        layers[name]["cpu_us_per_request_under_load"] = cpu
+        print(
+            f"  {name:13} {r.rps:8.1f} req/s  {r.rps / floor:.3f} x floor  cpu us: server "
+            f"{cpu['server']:.0f}, postgres {cpu['postgres']:.0f}, wrk {cpu['wrk']:.0f}"
+        )
 
 
 def report(layers: dict[str, Any], args: argparse.Namespace) -> None:
@@ -207,20 +203,11 @@ def report(layers: dict[str, Any], args: argparse.Namespace) -> None:
 def main() -> int:
     args = parse_args()
     os.environ.update(environment(args))
-    drop_database(args, create=True)
-    try:
-        manage("migrate", "--noinput")
-        if not (ROOT / "staticfiles").is_dir():  # as bench.run: WhiteNoise indexes it
-            manage("collectstatic", "--noinput")
-        layers, authorization = measure(args)
+    with own_database(args):
+        layers, fx = measure(args)
         if args.load:
-            under_load(args, layers, authorization)
+            under_load(args, layers, fx)
         report(layers, args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(args)
     return 0
 
 

@@ -29,21 +29,24 @@ import psycopg
 import redis
 
 from bench.fixture import read_code
-from bench.run import app_environment, clear_redis, drop_database, manage
+from bench.run import app_environment, clear_redis, own_database, process_cpu_s
 from bench.seed import Layout, invite_code, seed, verify
 
-TICKS = os.sysconf("SC_CLK_TCK")
+
+def service_options(parser: argparse.ArgumentParser, db: str) -> None:
+    """--pg, --db (a database of the tool's own) and --redis, as the benchmark's."""
+    parser.add_argument(
+        "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--db", default=db)
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    )
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-    )
-    parser.add_argument("--db", default=os.environ.get("BENCH_COSTS_DB", "bench_costs_db"))
-    parser.add_argument(
-        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-    )
+    service_options(parser, os.environ.get("BENCH_COSTS_DB", "bench_costs_db"))
     parser.add_argument(
         "--users", type=int, default=int(os.environ.get("BENCH_COSTS_USERS", "100000"))
     )
@@ -115,28 +118,15 @@ def database_stats(dsn: str, db: str) -> dict[str, int]:
     return dict(zip(("transactions", "inserted", "updated", "deleted"), row, strict=True))
 
 
-def backend_cpu_s(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
 def main() -> int:
     args = parse_args()
     os.environ.update(environment(args))
-    drop_database(args, create=True)
-    try:
-        manage("migrate", "--noinput")
+    with own_database(args, keep=args.keep):
         layout = Layout(users=args.users, referrals=1000, fresh=args.n * 2 + 10)
         dsn = f"{args.pg}/{args.db}"
         seed(dsn, layout)
         verify(dsn, layout)
         print(json.dumps(measure(args, layout, dsn), indent=2))
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(args)
     return 0
 
 
@@ -222,12 +212,12 @@ def measure(args: argparse.Namespace, layout: Layout, dsn: str) -> dict[str, Any
         delta = {k: (after[k] - before[k]) / args.n for k in before}
         # Pass 2: CPU, with nothing else running in this process.
         backend = connection.connection.info.backend_pid
-        cpu_pg = backend_cpu_s(backend)
+        cpu_pg = process_cpu_s(backend)
         started_cpu, started = time.process_time(), time.perf_counter()
         run(name, call, range(4 + args.n, 4 + 2 * args.n))
         cpu_app = time.process_time() - started_cpu
         wall = time.perf_counter() - started
-        cpu_pg = backend_cpu_s(backend) - cpu_pg
+        cpu_pg = process_cpu_s(backend) - cpu_pg
         results[name] = {
             "sql_statements": dict(statements),
             "sql_statements_total": sum(statements.values()),

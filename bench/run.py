@@ -43,6 +43,7 @@ from bench.scenarios import (
     SERVERS,
     SIZES,
     VERIFY_PATH,
+    WSGI_APP,
     Scenario,
     server_command,
 )
@@ -119,6 +120,29 @@ def drop_database(args: argparse.Namespace, create: bool = False) -> None:
             conn.execute(f'CREATE DATABASE "{args.db}"')
 
 
+def fresh_database(args: argparse.Namespace) -> None:
+    """``args.db`` created anew and migrated, the static files collected as an image has
+    them (WhiteNoise indexes them at start)."""
+    drop_database(args, create=True)
+    manage("migrate", "--noinput")
+    if not (ROOT / "staticfiles").is_dir():
+        manage("collectstatic", "--noinput")
+
+
+@contextmanager
+def own_database(args: argparse.Namespace, keep: bool = False) -> Iterator[None]:
+    """A fresh database for the block, dropped afterwards unless ``keep``."""
+    fresh_database(args)
+    try:
+        yield
+    finally:
+        if not keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop_database(args)
+
+
 def clear_redis(args: argparse.Namespace) -> None:
     client = redis.Redis.from_url(args.redis)
     keys = list(client.scan_iter(match=f"{args.prefix}:*", count=5000))
@@ -129,6 +153,20 @@ def clear_redis(args: argparse.Namespace) -> None:
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command's name: state, ppid, pgrp ..."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def stat_cpu_s(stat: list[str]) -> float:
+    return (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds one process (a PostgreSQL backend, say) has used so far."""
+    return stat_cpu_s(proc_stat(pid))
+
+
 def processes_cpu_s(args: argparse.Namespace) -> dict[tuple[str, int], float]:
     """CPU seconds used so far by each of the server's processes (its process group), the
     run database's PostgreSQL backends and Redis (all of it: the machine's one Redis
@@ -136,7 +174,7 @@ def processes_cpu_s(args: argparse.Namespace) -> dict[tuple[str, int], float]:
     used = {}
     for entry in Path("/proc").iterdir():
         try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            stat = proc_stat(entry.name)
             title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
         except (OSError, IndexError):  # not a process, or one that just ended
             continue
@@ -148,7 +186,7 @@ def processes_cpu_s(args: argparse.Namespace) -> dict[tuple[str, int], float]:
             kind = "redis"
         else:
             continue
-        used[kind, int(entry.name)] = (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime
+        used[kind, int(entry.name)] = stat_cpu_s(stat)
     return used
 
 
@@ -169,10 +207,10 @@ def children_cpu_s() -> float:
 
 
 @contextmanager
-def serving(args: argparse.Namespace, name: str) -> Iterator[None]:
+def serving(args: argparse.Namespace, name: str, app: str = WSGI_APP) -> Iterator[None]:
     """One WSGI server on loopback for the block, its output in results/server-<name>.log."""
     port = args.port
-    program, *options = shlex.split(server_command(name, port))
+    program, *options = shlex.split(server_command(name, port, app))
     log = BENCH / "results" / f"server-{name}.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -373,10 +411,7 @@ def main() -> int:
     started_at, load_before = datetime.now(UTC), load_average()
     print(f"bench: {args.users:,} users, one with {args.referrals:,} referrals; db {args.db}")
 
-    drop_database(args, create=True)
-    manage("migrate", "--noinput")
-    if not (ROOT / "staticfiles").is_dir():  # as a production image has: WhiteNoise indexes it
-        manage("collectstatic", "--noinput")
+    fresh_database(args)
     dsn = f"{args.pg}/{args.db}"
     seed_seconds = seed(dsn, layout)
     verify(dsn, layout)

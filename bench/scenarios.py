@@ -67,8 +67,11 @@ SERVERS = {
 IMAGE_SERVER = "granian-2x2"  # the scenarios' server when none is compared
 
 
-def server_command(name: str, port: int) -> str:
-    return SERVERS[name].format(app="referral_system.wsgi:application", port=port)
+WSGI_APP = "referral_system.wsgi:application"
+
+
+def server_command(name: str, port: int, app: str = WSGI_APP) -> str:
+    return SERVERS[name].format(app=app, port=port)
 
 
 # Each setting: its value with --ci, without, and what it is; each is also an option (--fresh).

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _environ(method: str, path: str, body: bytes = b"", **headers: str) -> dict[str, Any]:
+def wsgi_environ(method: str, path: str, body: bytes = b"", **headers: str) -> dict[str, Any]:
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
@@ -42,14 +42,14 @@ def _environ(method: str, path: str, body: bytes = b"", **headers: str) -> dict[
     return environ
 
 
-def _call(app: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
+def wsgi_call(app: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
     status: list[str] = []
     body = b"".join(app(environ, lambda s, h, *a: status.append(s)))
     return status[0], body
 
 
 def _post(app: Any, path: str, data: dict[str, str]) -> dict[str, Any]:
-    status, body = _call(app, _environ("POST", path, json.dumps(data).encode()))
+    status, body = wsgi_call(app, wsgi_environ("POST", path, json.dumps(data).encode()))
     assert status.startswith("200"), (status, body)
     return json.loads(body)
 
@@ -90,7 +90,7 @@ def main() -> None:
     access = _post(app, "/api/auth/verify-code/", {"phone_number": phone, "auth_code": code})[
         "access"
     ]
-    profile = _environ("GET", "/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    profile = wsgi_environ("GET", "/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access}")
 
     statements: list[str] = []
 
@@ -99,16 +99,16 @@ def main() -> None:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(count):
-        status, _ = _call(app, dict(profile))
+        status, _ = wsgi_call(app, dict(profile))
     assert status.startswith("200"), status
 
     for _ in range(300):  # warm up: connections, the token memory, serializers
-        _call(app, dict(profile))
+        wsgi_call(app, dict(profile))
     best = float("inf")
     for _ in range(args.rounds):
         started = time.process_time()
         for _ in range(args.requests):
-            _call(app, dict(profile))
+            wsgi_call(app, dict(profile))
         best = min(best, (time.process_time() - started) / args.requests)
     print(f"profile: {best * 1e6:.0f} us CPU per request in process (best of {args.rounds} x ")
     print(f"  {args.requests}); {len(statements)} SQL statement(s) per request:")
