@@ -12,7 +12,8 @@ from django.utils.http import RFC3986_SUBDELIMS
 from users.invite_codes import invite_code_normalize
 from users.models import User
 
-RFC3986_SAFE = RFC3986_SUBDELIMS + "/~:@"
+# What reverse() leaves unquoted in an argument (Django spells it inline, exports no name).
+_QUOTE_SAFE = RFC3986_SUBDELIMS + "/~:@"
 _SLOT = "CODE"  # reverse()'s stand-in for an invite code, in the path it builds once
 
 
@@ -35,7 +36,7 @@ def invite_url(request: HttpRequest, code: str) -> str:
     """The absolute link that invites to ``code`` (on the host the request came to)."""
     before, _, after = route_path("page-invite-link", _SLOT).rpartition(_SLOT)
     # Quoted as reverse() quotes an argument (a code's letters and digits need none).
-    return request.build_absolute_uri(f"{before}{quote(code, safe=RFC3986_SAFE)}{after}")
+    return request.build_absolute_uri(f"{before}{quote(code, safe=_QUOTE_SAFE)}{after}")
 
 
 def invite_qr_svg(url: str) -> str:
