@@ -28,7 +28,15 @@ from typing import Any
 from bench.costs import environment, service_options
 from bench.fixture import Fixture
 from bench.report import cpu_per_request
-from bench.run import alternating, own_database, pooled, process_cpu_s, run, serving
+from bench.run import (
+    alternating,
+    own_database,
+    pooled,
+    process_cpu_s,
+    require_wrk,
+    run,
+    serving,
+)
 from bench.scenarios import IMAGE_SERVER, SIZES, Scenario
 from bench.seed import Layout, seed
 from bench.session_cost import wsgi_call, wsgi_environ
@@ -202,6 +210,8 @@ def report(layers: dict[str, Any], args: argparse.Namespace) -> None:
 
 def main() -> int:
     args = parse_args()
+    if args.load:
+        require_wrk()
     os.environ.update(environment(args))
     with own_database(args):
         layers, fx = measure(args)

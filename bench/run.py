@@ -398,12 +398,16 @@ def run_scenarios(args: argparse.Namespace, fx: Fixture, server: str) -> dict[st
     return results
 
 
+def require_wrk() -> None:
+    if not WRK:
+        raise SystemExit("bench: wrk is missing; install it with `apt-get install -y wrk`.")
+
+
 def main() -> int:
     args = parse_args()
     os.chdir(ROOT)
     (BENCH / "results").mkdir(exist_ok=True)
-    if not WRK:
-        raise SystemExit("bench: wrk is missing; install it with `apt-get install -y wrk`.")
+    require_wrk()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     os.environ.update(app_environment(args))
     layout = Layout(users=args.users, referrals=args.referrals, fresh=args.fresh)
