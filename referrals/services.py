@@ -63,10 +63,11 @@ def _activate(user_id: int, code: str) -> bool:
         if inviter.pk == user_id:
             raise OwnInviteCode()
         # Activations merge inviter trees. Lock the activating user and the root of the
-        # inviter's tree, in id order: two activations that could close a loop always share
-        # a lock, and never wait on each other crosswise.
+        # inviter's tree: two activations that could close a loop always share a lock. The
+        # inviter too, whose count this one writes: every row it will write is locked in one
+        # step, in id order, so no two activations wait on each other crosswise.
         root = _root_of(inviter.pk)
-        locked = _lock({user_id, root})
+        locked = _lock({user_id, root, inviter.pk})
         if locked[root].invited_by_id is not None and root != user_id:
             raise _RootMoved  # it joined another tree meanwhile: start again, locks released
         me = locked[user_id]

@@ -78,3 +78,24 @@ def test_three_way_loop_never_closes(make_user) -> None:
         )
         assert sorted(results) == [200, 200, 409], results
     assert_consistent()
+
+
+@RAISED_LIMITS
+def test_activating_a_member_of_a_tree_while_they_activate_again_never_deadlocks(
+    make_user,
+) -> None:
+    """U activates I's code while I (invited by the root R) sends its own activation again.
+
+    With I's id below R's, I's request locks I, then R; U's locks U and R, then writes I's
+    referral count: unless U's request locked I with the others, each waits on the other
+    and PostgreSQL aborts one (a 503)."""
+    for _trial in range(TRIALS // 2):
+        member, root, newcomer = make_user(), make_user(), make_user()
+        assert member.pk < root.pk
+        member_client = auth_client(member)
+        assert activate(member_client, root.invite_code).status_code == 200
+        results = activate_together(
+            [(auth_client(newcomer), member.invite_code), (member_client, root.invite_code)]
+        )
+        assert results == [200, 200], results
+    assert_consistent()
