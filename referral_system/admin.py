@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.contrib.auth.forms import UsernameField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -29,7 +30,9 @@ class AdminSite(admin.AdminSite):
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         if request.method != "POST":
             return super().login(request, extra_context)
-        account = str(request.POST.get("username", ""))[:64]
+        # The account as the login form will look it up (spaces stripped, Unicode folded):
+        # every spelling that reaches one account counts against that account's failures.
+        account = UsernameField().to_python(request.POST.get("username", ""))[:64]
         try:
             taken = limits_take(
                 ("admin_login_per_ip", client_ip(request)),
@@ -52,6 +55,7 @@ class AdminSite(admin.AdminSite):
             response["Retry-After"] = str(exc.retry_after)
             return response
         response = super().login(request, extra_context)
-        if self.has_permission(request):
-            taken.refund()  # signed in: this was no failure
+        if self.has_permission(request) and request.user.get_username() == account:
+            taken.refund()  # signed in as this account: no failure (staff already signed in
+            # who try another account's password are not)
         return response

@@ -67,3 +67,26 @@ def test_a_right_password_gives_its_failure_slot_back(staff) -> None:
         password_login(Client(), "wrong")
         for _ in range(5):
             assert password_login(Client(), PASSWORD).status_code == 302
+
+
+@override_settings(ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR=3, ADMIN_LOGIN_PER_IP_HOUR=100)
+def test_every_spelling_of_an_account_counts_against_the_same_failures(staff) -> None:
+    # The login form strips spaces and folds Unicode (NFKC) before it looks the account up:
+    # each of these tries the staff account's password, so each counts against it.
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in STAFF_PHONE)
+    spellings = [f" {STAFF_PHONE}", f"{STAFF_PHONE}\t", full_width]
+    for spelling in spellings:
+        assert password_login(Client(), PASSWORD, spelling).status_code == 302  # it opens
+    for spelling in spellings:
+        assert password_login(Client(), "wrong-password", spelling).status_code == 200
+    assert password_login(Client(), PASSWORD).status_code == 429
+
+
+@override_settings(ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR=3, ADMIN_LOGIN_PER_IP_HOUR=100)
+def test_a_signed_in_staff_member_guessing_another_account_gets_no_slot_back(staff) -> None:
+    other = User.objects.create_superuser(phone_number="+79990000078", password=PASSWORD)
+    insider = Client()
+    assert password_login(insider, PASSWORD).status_code == 302  # signed in as staff
+    for _ in range(3):
+        password_login(insider, "wrong-password", other.phone_number)
+    assert password_login(Client(), PASSWORD, other.phone_number).status_code == 429
