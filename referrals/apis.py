@@ -4,6 +4,7 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import QueryDict
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
@@ -20,6 +21,7 @@ from users.errors import TokenNotValid
 from users.invite_codes import INPUT_MAX_LENGTH
 from users.models import User
 
+from .errors import InvalidCursor
 from .links import invite_url, route_path
 from .selectors import Profile, profile_read, referral_page
 from .services import invite_code_activate
@@ -41,6 +43,17 @@ def page_size_of(request: Request) -> int:
     ):
         raise serializers.ValidationError({"page_size": [_PAGE_SIZE_ERROR]})
     return int(values[0])
+
+
+def cursor_of(query: QueryDict) -> str | None:
+    """The page's cursor, if one is asked for: exactly one, as the server wrote it (``?cursor=``
+    with nothing, or given twice, is refused as any other cursor it did not write)."""
+    values = query.getlist("cursor")
+    if not values:
+        return None
+    if len(values) > 1 or not values[0]:
+        raise InvalidCursor()
+    return values[0]
 
 
 def cursor_link(url: str, cursor: str | None) -> str | None:
@@ -187,7 +200,7 @@ class ReferralsApi(APIView):
         page = referral_page(
             user_id=request.user.pk,  # type: ignore[arg-type]
             size=page_size_of(request),
-            cursor=request.query_params.get("cursor"),
+            cursor=cursor_of(request.query_params),
         )
         return Response(ReferralPageOutput(page, context={"request": request}).data)
 

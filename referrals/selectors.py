@@ -65,7 +65,8 @@ def _moment(text: str) -> datetime:
 
 
 def _encode(direction: str, moment: datetime, row_id: int) -> str:
-    raw = f"{direction}|{moment.isoformat()}|{row_id}".encode()
+    # In UTC, whatever time zone the database session wrote the moment in: one spelling.
+    raw = f"{direction}|{moment.astimezone(UTC).isoformat()}|{row_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

@@ -20,7 +20,7 @@ from users.models import User
 from users.sessions import session_list
 from users.views import error_text, first_error, login_session_of
 
-from .apis import InviteInput, cursor_link
+from .apis import InviteInput, cursor_link, cursor_of
 from .errors import InvalidCursor
 from .links import invite_code_owner, invite_qr_svg, invite_url
 from .selectors import activated_invite_code, referral_page
@@ -86,7 +86,7 @@ def _profile(
 def profile_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's page: phone, codes, invite link and referrals."""
     try:
-        return _profile(request, cursor=request.GET.get("cursor"))
+        return _profile(request, cursor=cursor_of(request.GET))
     except InvalidCursor:  # a cursor that was edited by hand: 404, with the first page
         messages.error(request, _("That page of the list does not exist. Here is the first one."))
         return _profile(request, 404)

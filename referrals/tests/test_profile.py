@@ -1,4 +1,5 @@
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -273,3 +274,33 @@ def test_cursors_that_decode_to_unusual_values_are_404_on_the_api_and_the_page(
 
     page_sign_in(client, user.phone_number)
     assert client.get(f"/profile/?cursor={cursor}").status_code == 404
+
+
+def test_a_cursor_is_taken_only_alone_and_as_written(user, user_api, client) -> None:
+    give_referrals(user, 3)
+    written = user_api.get("/api/profile/referrals/?page_size=1").json()["next"]
+    cursor = parse_qs(urlsplit(written).query)["cursor"][0]
+    assert user_api.get(f"/api/profile/referrals/?cursor={cursor}").status_code == 200
+    from referral_system.testing import page_sign_in
+
+    page_sign_in(client, user.phone_number)
+    for query in ("cursor=", f"cursor=junk&cursor={cursor}", f"cursor={cursor}&cursor={cursor}"):
+        assert_error(user_api.get(f"/api/profile/referrals/?{query}"), 404, "not_found")
+        assert client.get(f"/profile/?{query}").status_code == 404
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a database session's own time zone: PostgreSQL")
+def test_cursors_are_written_in_utc_whatever_the_database_sessions_time_zone(
+    user, user_api
+) -> None:
+    give_referrals(user, 3)
+    utc = user_api.get("/api/profile/referrals/?page_size=1").json()["next"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'Asia/Tokyo'")
+    try:
+        tokyo = user_api.get("/api/profile/referrals/?page_size=1").json()["next"]
+        assert tokyo == utc
+        assert user_api.get(tokyo).status_code == 200
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
