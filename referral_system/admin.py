@@ -32,7 +32,7 @@ class AdminSite(admin.AdminSite):
             return super().login(request, extra_context)
         # The account as the login form will look it up (spaces stripped, Unicode folded):
         # every spelling that reaches one account counts against that account's failures.
-        account = UsernameField().to_python(request.POST.get("username", ""))[:64]
+        account = str(UsernameField().to_python(request.POST.get("username", "")))[:64]
         try:
             taken = limits_take(
                 ("admin_login_per_ip", client_ip(request)),

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from .models import User
 from .phone import phone_normalize
+from .services import users_delete
 from .sessions import sessions_end_all
 
 
@@ -70,8 +71,17 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            # Only what the form changed: the rest of the row (an activation, the referral
+            # count) may have been written since the form read it.
+            fields = {f.name for f in User._meta.concrete_fields} & set(form.changed_data)
+            obj.save(update_fields=fields)
             if "is_active" in form.changed_data and not obj.is_active:
                 sessions_end_all(user_id=obj.pk)  # their tokens and browsers stop at once
         else:
             User.objects.insert(obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        users_delete(user_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users_delete(user_ids=list(queryset.values_list("pk", flat=True)))

@@ -90,3 +90,61 @@ def test_a_signed_in_staff_member_guessing_another_account_gets_no_slot_back(sta
     for _ in range(3):
         password_login(insider, "wrong-password", other.phone_number)
     assert password_login(Client(), PASSWORD, other.phone_number).status_code == 429
+
+
+def _activated(invited: User, inviter: User) -> None:
+    from django.db.models import F
+    from django.utils import timezone
+
+    User.objects.filter(pk=invited.pk).update(invited_by=inviter, invited_at=timezone.now())
+    User.objects.filter(pk=inviter.pk).update(referrals_count=F("referrals_count") + 1)
+
+
+def test_deleting_invited_users_in_the_admin_keeps_their_inviters_counts(staff, make_user) -> None:
+    inviter, other = make_user(), make_user()
+    invited = [make_user() for _ in range(4)]
+    for person in invited[:3]:
+        _activated(person, inviter)
+    _activated(invited[3], other)
+    client = Client()
+    assert password_login(client, PASSWORD).status_code == 302
+    # One from its change page, two (of different inviters) with the list's bulk action.
+    page = f"/admin/users/user/{invited[0].pk}/delete/"
+    assert client.post(page, {"post": "yes"}).status_code == 302
+    bulk = {"action": "delete_selected", "post": "yes"}
+    chosen = {"_selected_action": [invited[1].pk, invited[3].pk]}
+    assert client.post("/admin/users/user/", {**bulk, **chosen}).status_code == 302
+    assert not User.objects.filter(pk__in=[u.pk for u in invited[:2]] + [invited[3].pk]).exists()
+    inviter.refresh_from_db()
+    other.refresh_from_db()
+    assert (inviter.referrals_count, other.referrals_count) == (1, 0)
+
+
+def test_saving_a_user_in_the_admin_writes_only_what_the_form_changed(
+    staff, make_user, monkeypatch
+) -> None:
+    from users.admin import UserAdmin
+
+    person, inviter = make_user(), make_user()
+    client = Client()
+    assert password_login(client, PASSWORD).status_code == 302
+    page = f"/admin/users/user/{person.pk}/change/"
+    data = {
+        "phone_number": person.phone_number,
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }  # is_active unticked: the one change
+    read = UserAdmin.get_object
+
+    def read_then_activation_commits(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+        found = read(self, request, object_id, from_field)
+        if request.method == "POST":
+            _activated(person, inviter)  # an activation commits between the read and the save
+        return found
+
+    monkeypatch.setattr(UserAdmin, "get_object", read_then_activation_commits)
+    response = client.post(page, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person.refresh_from_db()
+    assert not person.is_active
+    assert person.invited_by_id == inviter.pk and person.invited_at is not None
