@@ -180,7 +180,7 @@ class ReferralsApi(APIView):
             openapi.Parameter(
                 "page_size",
                 openapi.IN_QUERY,
-                "1 to 1000 (default 100).",
+                f"1 to {MAX_PAGE_SIZE} (default {settings.REFERRALS_PAGE_SIZE}).",
                 type=openapi.TYPE_INTEGER,
                 minimum=1,
                 maximum=MAX_PAGE_SIZE,

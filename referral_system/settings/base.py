@@ -340,6 +340,8 @@ CLIENT_IPV6_PREFIX = env.int("CLIENT_IPV6_PREFIX", default=64)
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
 REFERRALS_PAGE_SIZE = env.int("REFERRALS_PAGE_SIZE", default=100)
+if not 1 <= REFERRALS_PAGE_SIZE <= 1000:  # the API's page_size bounds (referrals.apis)
+    raise ImproperlyConfigured("REFERRALS_PAGE_SIZE must be a whole number from 1 to 1000.")
 
 # --- The admin (staff sign in with a password) ---------------------------------------------
 ADMIN_LOGIN_PER_IP_HOUR = env.int("ADMIN_LOGIN_PER_IP_HOUR", default=20)

@@ -147,9 +147,11 @@ def test_redis_sentinels_put_the_cache_behind_sentinel() -> None:
     [
         ({"REDIS_SENTINELS": "a:1", "REDIS_URL": "redis://x/0"}, "not both"),
         ({"REDIS_SENTINELS": "sentinel-without-port", "REDIS_URL": ""}, "is not host:port"),
+        ({"REFERRALS_PAGE_SIZE": "0"}, "REFERRALS_PAGE_SIZE must be"),
+        ({"REFERRALS_PAGE_SIZE": "1001"}, "REFERRALS_PAGE_SIZE must be"),
     ],
 )
-def test_redis_sentinels_refuse_what_cannot_work(env: dict[str, str], message: str) -> None:
+def test_settings_that_cannot_work_are_refused_at_start(env: dict[str, str], message: str) -> None:
     result = run(
         "import os, django; "
         "os.environ['DJANGO_SETTINGS_MODULE'] = 'referral_system.settings.dev'; django.setup()",
