@@ -149,11 +149,19 @@ def _reused(token: RefreshToken, session_id: uuid.UUID, user_id: int, now: datet
 def _legacy_rotate(
     token: RefreshToken, user_id: Any, user_agent: str, client_ip: str
 ) -> dict[str, str]:
-    """A refresh token from before sessions: spent once, for the first pair of a new session."""
+    """A refresh token from before sessions: spent once, for the first pair of a new session;
+    refused when the user ended every session after it was issued."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not _spend(token, user_id):
+    if user is None or _ended_since_issued(user, token) or not _spend(token, user_id):
         raise TokenNotValid()
     return token_pair_issue(user=user, user_agent=user_agent, client_ip=client_ip)
+
+
+def _ended_since_issued(user: User, token: RefreshToken) -> bool:
+    if user.sessions_ended_at is None:
+        return False
+    issued = token.get("iat")
+    return not isinstance(issued, int | float) or issued <= user.sessions_ended_at.timestamp()
 
 
 def refresh_token_revoke(*, raw: str) -> None:
