@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -28,9 +28,20 @@ class UserCreationForm(AdminUserCreationForm):
             raise ValidationError(str(exc.detail)) from None
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Writes the password column only (Django's writes the whole row it read)."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=False)
+        if commit:
+            user.save(update_fields=["password"])
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
     list_display = (
         "phone_number",
         "invite_code",

@@ -148,3 +148,29 @@ def test_saving_a_user_in_the_admin_writes_only_what_the_form_changed(
     person.refresh_from_db()
     assert not person.is_active
     assert person.invited_by_id == inviter.pk and person.invited_at is not None
+
+
+def test_setting_a_password_in_the_admin_writes_only_the_password(
+    staff, make_user, monkeypatch
+) -> None:
+    from users.admin import UserAdmin
+
+    person, inviter = make_user(), make_user()
+    client = Client()
+    assert password_login(client, PASSWORD).status_code == 302
+    read = UserAdmin.get_object
+
+    def read_then_activation_commits(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+        found = read(self, request, object_id, from_field)
+        if request.method == "POST":
+            _activated(person, inviter)  # an activation commits between the read and the save
+        return found
+
+    monkeypatch.setattr(UserAdmin, "get_object", read_then_activation_commits)
+    new_password = "another-long-password-456"
+    form = {"password1": new_password, "password2": new_password, "usable_password": "true"}
+    response = client.post(f"/admin/users/user/{person.pk}/password/", form)
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.check_password(new_password)
+    assert person.invited_by_id == inviter.pk and person.invited_at is not None
