@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.errors import ApiError, ServiceUnavailable
 from core.limits import limits_take
+from users.errors import TokenNotValid
 from users.invite_codes import invite_code_normalize
 from users.models import User
 
@@ -68,6 +69,10 @@ def _activate(user_id: int, code: str) -> bool:
         # step, in id order, so no two activations wait on each other crosswise.
         root = _root_of(inviter.pk)
         locked = _lock({user_id, root, inviter.pk})
+        if user_id not in locked:  # deleted (in the admin) since the request was authenticated
+            raise TokenNotValid()
+        if root not in locked or inviter.pk not in locked:
+            raise _RootMoved  # deleted meanwhile: start again (the code is then not found)
         if locked[root].invited_by_id is not None and root != user_id:
             raise _RootMoved  # it joined another tree meanwhile: start again, locks released
         me = locked[user_id]

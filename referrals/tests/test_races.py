@@ -99,3 +99,32 @@ def test_activating_a_member_of_a_tree_while_they_activate_again_never_deadlocks
         )
         assert results == [200, 200], results
     assert_consistent()
+
+
+@RAISED_LIMITS
+@pytest.mark.parametrize(
+    ("deleted", "status", "code"),
+    [
+        ("inviter", 404, "invite_code_not_found"),
+        ("user", 401, "token_not_valid"),
+    ],
+)
+def test_a_user_deleted_during_an_activation_gets_a_clear_answer(
+    make_user, monkeypatch, deleted, status, code
+) -> None:
+    from referrals import services
+    from users.services import users_delete
+    from users.tests.helpers import assert_error
+
+    people = {"user": make_user(), "inviter": make_user()}
+    read = services._root_of
+
+    def root_read_then_deleted(user_id: int) -> int:
+        found = read(user_id)
+        # Deleted from the admin, on another connection, before the activation locks its rows.
+        run_parallel(lambda _i: users_delete(user_ids=[people[deleted].pk]), 1)
+        return found
+
+    monkeypatch.setattr(services, "_root_of", root_read_then_deleted)
+    response = activate(auth_client(people["user"]), people["inviter"].invite_code)
+    assert_error(response, status, code)
