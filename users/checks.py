@@ -48,3 +48,19 @@ def shared_limits_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
             id="users.W004",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def loopback_exemption_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Behind a proxy on the same host that is not a trusted one, every client is loopback."""
+    if not settings.LIMITS_EXEMPT_LOOPBACK:
+        return []
+    return [
+        Warning(
+            "LIMITS_EXEMPT_LOOPBACK is on: per-IP limits and the per-network SMS budget do "
+            "not count clients seen as 127.0.0.1 or ::1.",
+            hint="Unset it outside development; behind a local proxy, list the proxy in "
+            "TRUSTED_PROXIES so clients are seen by their own addresses.",
+            id="users.W005",
+        )
+    ]

@@ -84,3 +84,10 @@ def test_a_malformed_test_number_stops_start_up(value: str) -> None:
 @override_settings(REDIS_SHARED=False)
 def test_check_deploy_warns_when_limits_are_not_shared() -> None:
     assert "users.W004" in [m.id for m in run_checks(include_deployment_checks=True)]
+
+
+@pytest.mark.parametrize("exempt", [True, False])
+def test_check_deploy_warns_while_loopback_is_exempt_from_limits(exempt: bool) -> None:
+    with override_settings(LIMITS_EXEMPT_LOOPBACK=exempt):
+        ids = [m.id for m in run_checks(include_deployment_checks=True)]
+    assert ("users.W005" in ids) is exempt
