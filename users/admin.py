@@ -1,10 +1,15 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from core.errors import ApiError
 
 from .models import User
 from .phone import phone_normalize
@@ -12,20 +17,26 @@ from .services import users_delete
 from .sessions import sessions_end_all
 
 
-class UserCreationForm(AdminUserCreationForm):
-    class Meta:
-        model = User
-        fields = ("phone_number",)
+class PhoneNumberForm(forms.ModelForm):
+    """The phone number kept in E.164, as every login looks it up, however staff type it."""
 
     def clean_phone_number(self) -> str:
-        from django.core.exceptions import ValidationError
-
-        from core.errors import ApiError
-
         try:
             return phone_normalize(self.cleaned_data["phone_number"])
         except ApiError as exc:
             raise ValidationError(str(exc.detail)) from None
+
+
+class UserCreationForm(PhoneNumberForm, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("phone_number",)
+
+
+class UserChangeForm(PhoneNumberForm, BaseUserChangeForm):
+    class Meta:
+        model = User
+        fields = ("phone_number", "password", "is_active", "is_staff", "is_superuser")
 
 
 class PasswordChangeForm(AdminPasswordChangeForm):
@@ -41,6 +52,7 @@ class PasswordChangeForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = UserCreationForm
+    form = UserChangeForm
     change_password_form = PasswordChangeForm
     list_display = (
         "phone_number",

@@ -174,3 +174,18 @@ def test_setting_a_password_in_the_admin_writes_only_the_password(
     person.refresh_from_db()
     assert person.check_password(new_password)
     assert person.invited_by_id == inviter.pk and person.invited_at is not None
+
+
+def test_a_phone_number_typed_in_the_admin_is_kept_in_e164(staff, make_user) -> None:
+    person = make_user()
+    client = Client()
+    assert password_login(client, PASSWORD).status_code == 302
+    page = f"/admin/users/user/{person.pk}/change/"
+    form = {"is_active": "on", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+    refused = client.post(page, {**form, "phone_number": "not a number"})
+    assert refused.status_code == 200
+    assert "phone_number" in refused.context["adminform"].form.errors
+    saved = client.post(page, {**form, "phone_number": "8 916 555-00-99"})
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    person.refresh_from_db()
+    assert person.phone_number == "+79165550099"
