@@ -73,8 +73,10 @@ class ErrorShapeMiddleware:
 
 
 class PrivateResponsesMiddleware:
-    """A response to a request that carries credentials (a bearer token, a session cookie) is
-    never stored by a browser or a shared cache: it may hold someone's profile or tokens."""
+    """A response to a request that carries credentials (a bearer token, a session cookie),
+    or that sets a cookie, is never stored by a browser or a shared cache: it may hold
+    someone's profile or tokens, or hand one visitor's session to the next. It sits outside
+    the session and CSRF middleware (settings.MIDDLEWARE), so it sees the cookies they set."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -84,7 +86,7 @@ class PrivateResponsesMiddleware:
         credentials = "HTTP_AUTHORIZATION" in request.META or (
             settings.SESSION_COOKIE_NAME in request.COOKIES
         )
-        if credentials or response.has_header("Set-Cookie") or is_api(request):
+        if credentials or response.cookies or is_api(request):
             patch_cache_control(response, no_store=True, private=True)
             patch_vary_headers(response, ("Authorization", "Cookie"))
         return response

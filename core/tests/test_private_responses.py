@@ -23,3 +23,25 @@ def test_signed_in_pages_are_not_stored(client, user) -> None:
     response = client.get("/profile/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_response_that_sets_a_cookie_is_not_stored(user) -> None:
+    from django.test import Client
+
+    # A first visit: the phone form sets the CSRF cookie, an invite link starts a session.
+    # Stored by a shared cache, the next visitor would be handed the same cookies.
+    for path in ("/", f"/i/{user.invite_code}"):
+        response = Client().get(path)
+        assert response.status_code == 200
+        assert response.cookies, path
+        assert "no-store" in response["Cache-Control"], path
+        assert "Cookie" in response["Vary"], path
+
+
+def test_a_public_page_without_cookies_may_be_stored() -> None:
+    from django.test import Client
+
+    response = Client().get("/redoc/")
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "no-store" not in response.get("Cache-Control", "")

@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "core.middleware.ErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.PrivateResponsesMiddleware",  # outside those that set cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,7 +49,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
-    "core.middleware.PrivateResponsesMiddleware",
 ]
 
 # Nothing is loaded from another site, on any page (ours, the admin, Swagger UI, ReDoc, whose
