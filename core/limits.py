@@ -103,6 +103,12 @@ class LimitExceeded(TooManyRequests):
         if settings.DEBUG:
             self.extra["limit"] = rule
 
+    def wait_note(self) -> str:
+        """What an HTML page says: how many minutes to wait, rounded up."""
+        return _("Too many attempts. Try again in %(minutes)s min.") % {
+            "minutes": -(-self.retry_after // 60)
+        }
+
 
 # KEYS: the counters, in order, then the keys of a ``Then`` step; ARGV: the number of
 # counters, then limit, window, slot (1/0) for each, then the ``Then`` step's arguments. Counts

@@ -253,3 +253,21 @@ def test_activation_has_its_own_section(browser_client: Client) -> None:
     sharing, activation = page.index('id="sharing"'), page.index('id="activation"')
     assert sharing < page.index('id="my-code"') < activation < page.index('id="invite"')
     assert "Who invited you" in page
+
+
+def test_links_to_no_one_are_limited_per_client_so_codes_cannot_be_listed(
+    browser_client: Client, friend: User, settings: Any
+) -> None:
+    # The page tells an existing code from a missing one: misses count against the same
+    # per-IP allowance as failed activations; links that lead somewhere cost nothing.
+    settings.INVITE_FAILURES_PER_IP_HOUR = 2
+    for _ in range(5):
+        assert browser_client.get(f"/i/{friend.invite_code}").status_code == 200
+    for _ in range(2):
+        assert browser_client.get("/i/ZZZZZZ").status_code == 404
+    refused = browser_client.get(f"/i/{friend.invite_code}", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 3000
+    assert "Too many attempts" in refused.content.decode()
+    other = Client(REMOTE_ADDR="192.0.2.7")  # another client keeps its own
+    assert other.get(f"/i/{friend.invite_code}").status_code == 200

@@ -46,8 +46,7 @@ class AdminSite(admin.AdminSite):
                     **self.each_context(request),
                     "title": _("Log in"),
                     "form": (self.login_form or AdminAuthenticationForm)(request),
-                    "error_note": _("Too many attempts. Try again in %(minutes)s min.")
-                    % {"minutes": -(-exc.retry_after // 60)},
+                    "error_note": exc.wait_note(),
                     "username": account,
                 },
                 status=429,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.client_ip import client_ip
 from core.errors import ApiError
+from core.limits import LimitExceeded, limits_take
 from users.invite_codes import invite_code_normalize
 from users.models import User
 from users.sessions import session_list
@@ -132,9 +133,23 @@ def invite_link_page(request: HttpRequest, code: str) -> HttpResponse:
     """``/i/<CODE>``: says the visitor was invited (never whose phone it is) and keeps the code
     for the profile's one-click offer; a signed-in visitor who can use it goes straight there.
     """
-    owner = invite_code_owner(raw_code=code)
+    # The page tells a code that exists from one that does not: a miss counts against the
+    # client's failed invite attempts (as a failed activation does), so codes cannot be listed.
+    try:
+        taken = limits_take(("invite_failures_per_ip", client_ip(request)))
+    except LimitExceeded as exc:
+        limited = {"state": "limited", "note": exc.wait_note()}
+        response = render(request, "referrals/invite_link.html", limited, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    try:
+        owner = invite_code_owner(raw_code=code)
+    except BaseException:
+        taken.refund()
+        raise
     if owner is None:
         return render(request, "referrals/invite_link.html", {"state": "unknown"}, status=404)
+    taken.refund()
     context: dict[str, Any] = {"code": owner.invite_code}
     if not request.user.is_authenticated:
         request.session[SESSION_INVITE_OFFER] = owner.invite_code
