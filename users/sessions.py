@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
@@ -92,14 +93,18 @@ def session_touch(*, user_id: int, session_id: uuid.UUID) -> bool:
 
 
 def sessions_purge(batch: int = PURGE_BATCH) -> int:
-    """Delete at most ``batch`` expired sessions and ``batch`` spent tokens that expired."""
+    """Delete at most ``batch`` expired rows of each table that holds sessions: ours, the
+    spent tokens, and Django's own browser sessions (anonymous visitors' too: following an
+    invite link starts one), which nothing else would ever clean."""
     now = timezone.now()
     deleted = 0
     for model in (LoginSession, RevokedToken):
         expired = model.objects.filter(expires_at__lt=now).values("pk")[:batch]
         count, _ = model.objects.filter(pk__in=Subquery(expired)).delete()
         deleted += count
-    return deleted
+    expired_keys = Session.objects.filter(expire_date__lt=now).values("pk")[:batch]
+    count, _ = Session.objects.filter(pk__in=Subquery(expired_keys)).delete()
+    return deleted + count
 
 
 def session_list(*, user_id: int, current_id: uuid.UUID | None) -> list[SessionInfo]:

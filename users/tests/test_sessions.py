@@ -278,6 +278,23 @@ def test_expired_sessions_and_spent_tokens_are_purged_by_logins_and_rotations() 
         assert expired_sessions == 0 and expired_spent == 0
 
 
+def test_expired_browser_sessions_are_purged_by_logins_too() -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    for _ in range(PURGE_BATCH + 5):  # as left by visitors who followed an invite link
+        store = SessionStore()
+        store["invite_offer"] = "D50MJF"
+        store.set_expiry(timezone.now() - timedelta(days=1))
+        store.create()
+    live = SessionStore()
+    live["invite_offer"] = "D50MJF"
+    live.create()
+    login()
+    assert Session.objects.count() == 5 + 1
+    assert Session.objects.filter(pk=live.session_key).exists()
+
+
 def test_a_refresh_token_from_before_sessions_rotates_once_into_a_new_session(user) -> None:
     legacy = RefreshToken.for_user(user)
     assert profile_status(str(legacy.access_token)) == 401  # no session: refused
