@@ -2,7 +2,8 @@
 
 ``X-Forwarded-For`` is believed only when the direct peer is one of ``TRUSTED_PROXIES``
 (addresses or networks): then the entries our proxies appended are skipped from the right
-and the first address that is not a proxy is the client. A client reaching the app directly
+and the first address that is not a proxy is the client (when every entry is in a trusted
+range, the leftmost: a client on the proxies' own network). A client reaching the app directly
 cannot forge one. IPv6 clients are grouped by their /``CLIENT_IPV6_PREFIX`` network (64 by
 default): one subscriber usually holds a whole /64, and one address per request is free.
 """
@@ -44,13 +45,17 @@ def client_address(request: HttpRequest) -> Address | None:
     if peer is None or not _trusted(peer, proxies):
         return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    furthest = peer
     for hop in reversed(forwarded.split(",")):
         address = _address(hop)
         if address is None:
             return peer  # a hop our proxy did not write: believe nothing further left
         if not _trusted(address, proxies):
             return address
-    return peer
+        furthest = address
+    # Every hop is in a trusted range: the client is one of those addresses itself (say, on
+    # the intranet behind a proxy that trusts the private ranges), the one furthest from us.
+    return furthest
 
 
 def client_ip(request: HttpRequest) -> str:

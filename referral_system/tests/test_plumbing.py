@@ -18,6 +18,7 @@ rf = RequestFactory()
 
 
 LOOPBACK = ["127.0.0.1/32", "::1/128"]
+PRIVATE = [*LOOPBACK, "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]  # compose's default
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,10 @@ LOOPBACK = ["127.0.0.1/32", "::1/128"]
         ("127.0.0.1", LOOPBACK, "6.6.6.6, not-an-ip", "127.0.0.1"),
         ("127.0.0.1", LOOPBACK, "6.6.6.6, 5.5.5.5", "5.5.5.5"),  # 6.6.6.6: the client's say
         ("127.0.0.1", ["127.0.0.1/32", "10.0.0.0/8"], "6.6.6.6, 5.5.5.5, 10.1.2.3", "5.5.5.5"),
+        # A client inside the trusted ranges (an intranet behind compose's defaults): every hop
+        # is trusted, and the one furthest from us is the client, not the proxy next to us.
+        ("172.18.0.5", PRIVATE, "192.168.1.50", "192.168.1.50"),
+        ("172.18.0.5", PRIVATE, "10.20.30.40, 172.18.0.7", "10.20.30.40"),
         ("127.0.0.1", LOOPBACK, " 2001:db8:1:2::1 ", "2001:db8:1:2::/64"),  # a /64 is a client
         ("2001:db8:1:2:3::9", [], "", "2001:db8:1:2::/64"),
         ("::ffff:8.8.8.8", [], "", "8.8.8.8"),
