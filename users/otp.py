@@ -111,9 +111,14 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
                 "test phone number %s: code not sent (TEST_PHONE_NUMBERS)", phone_mask(phone)
             )
     except SmsSendError as exc:
-        redis_connection().delete(_code_key(phone))
-        taken.refund()
-        logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
+        if exc.maybe_sent:
+            # The gateway took it and did not answer: it may still arrive, and be billed. Its
+            # code stays good, and the send counts against every limit.
+            logger.warning("SMS to %s unanswered: %s", phone_mask(phone), exc)
+        else:
+            redis_connection().delete(_code_key(phone))
+            taken.refund()
+            logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
         raise SmsUnavailable() from None
     except BaseException:
         taken.refund()

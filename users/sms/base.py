@@ -5,7 +5,15 @@ from django.utils import timezone
 
 
 class SmsSendError(Exception):
-    """The message could not be handed to the provider. Never carries the message text."""
+    """The message could not be handed to the provider. Never carries the message text.
+
+    ``maybe_sent``: the provider took the message and gave no answer (a timeout): it may
+    still be delivered, and billed.
+    """
+
+    def __init__(self, *args: object, maybe_sent: bool = False) -> None:
+        super().__init__(*args)
+        self.maybe_sent = maybe_sent
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ REPLIES: dict[str, tuple[int, str]] = {
     "error": (200, json.dumps({"success": False, "message": "PROVIDER-ERROR-MESSAGE"})),
     "invalid_json": (200, "<html>PROVIDER-NOT-JSON</html>"),
     "http_500": (500, "PROVIDER-INTERNAL-ERROR"),
+    "odd_json": (200, "[]"),  # JSON, but not what the client expects
 }
 
 

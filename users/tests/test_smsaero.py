@@ -91,7 +91,9 @@ def test_test_mode_uses_the_gateways_test_endpoint(gateway: FakeGateway, setting
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("mode", ["no_credits", "reject", "error", "invalid_json", "http_500"])
+@pytest.mark.parametrize(
+    "mode", ["no_credits", "reject", "error", "invalid_json", "http_500", "odd_json"]
+)
 def test_each_provider_failure_is_sms_unavailable_without_cooldown(
     gateway: FakeGateway,
     mode: str,
@@ -123,8 +125,51 @@ def test_slow_gateway_times_out_as_sms_unavailable(gateway: FakeGateway) -> None
 
     assert response.status_code == 503
     assert response.json()["code"] == "sms_unavailable"
+    # The gateway took the message and did not answer: it may still arrive (and be billed).
+    # So its code stays good and the send counts: the cooldown and budgets are spent.
     gateway.slow_seconds = 0
-    assert send().status_code == 200
+    assert send().status_code == 429
+    [arrived] = gateway.arrived
+    code = arrived.text.split("\n")[0].rsplit(" ", 1)[1]
+    login = APIClient().post(
+        "/api/auth/verify-code/", {"phone_number": PHONE, "auth_code": code}, format="json"
+    )
+    assert login.status_code == 200, login.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("mode", "slow"), [("http_500", 0.0), ("invalid_json", 0.0), ("ok", 4.5)])
+def test_a_message_that_reached_a_gate_is_never_sent_to_the_next(
+    smsaero_settings, tls_files, mode: str, slow: float, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # The client tries its gates in turn after any error, the same message each time: three
+    # gates, three SMS billed for one code. Once a gate answered, or took the message and did
+    # not answer in time, the next must not be sent it.
+    cert, key = tls_files
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    smsaero_settings.SMSAERO_URL_GATE = ""
+    with (
+        FakeGateway(tls_cert=cert, tls_key=key) as first,
+        FakeGateway(tls_cert=cert, tls_key=key) as second,
+    ):
+        first.mode, first.slow_seconds = mode, slow
+        sms.get_sms_backend().client.GATE_URLS = [first.url_gate, second.url_gate]  # type: ignore[attr-defined]
+        assert send().status_code == 503
+        assert (len(first.arrived), len(second.arrived)) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_an_unreachable_gate_is_passed_over_for_the_next(
+    smsaero_settings, tls_files, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    cert, key = tls_files
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    smsaero_settings.SMSAERO_URL_GATE = ""
+    with FakeGateway(tls_cert=cert, tls_key=key) as working:
+        gates = [f"@127.0.0.1:{_closed_port()}/v2/", working.url_gate]
+        sms.get_sms_backend().client.GATE_URLS = gates  # type: ignore[attr-defined]
+        assert send().status_code == 200
+        assert len(working.arrived) == 1
 
 
 def _closed_port() -> int:
