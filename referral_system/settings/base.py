@@ -268,8 +268,9 @@ SWAGGER_SETTINGS = {
 }
 
 # --- Phone login and one-time codes ---------------------------------------------------------
-PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
-PHONE_ALLOWED_REGIONS = env.list("PHONE_ALLOWED_REGIONS", default=["RU"])
+# Region codes as phonenumbers spells them (upper case), however they are written here.
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU").upper()
+PHONE_ALLOWED_REGIONS = [r.upper() for r in env.list("PHONE_ALLOWED_REGIONS", default=["RU"])]
 SMS_BACKEND = env.str("SMS_BACKEND", default="users.sms.console.ConsoleBackend")
 # Real SMS through SMS Aero; its credentials are read (and required) only when it is selected.
 ENABLE_SMS = env.bool("ENABLE_SMS", default=False)
@@ -323,6 +324,8 @@ SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)  # the whole site
 SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=200)
 SMS_DAILY_BUDGET_PER_PREFIX = env.int("SMS_DAILY_BUDGET_PER_PREFIX", default=2_000)
 SMS_BUDGET_PREFIX_LENGTH = env.int("SMS_BUDGET_PREFIX_LENGTH", default=5)
+if not 2 <= SMS_BUDGET_PREFIX_LENGTH <= 16:  # "+7" at least; E.164 has 16 characters at most
+    raise ImproperlyConfigured("SMS_BUDGET_PREFIX_LENGTH must be a whole number from 2 to 16.")
 # The reverse proxies in front of us (addresses or networks): X-Forwarded-For is believed
 # only when the direct peer is one of them (core/client_ip.py). Empty: nobody's is.
 try:
@@ -335,6 +338,8 @@ except ValueError as exc:
 LIMITS_EXEMPT_LOOPBACK = env.bool("LIMITS_EXEMPT_LOOPBACK", default=False)
 # IPv6 clients are limited per network of this prefix length (one subscriber's /64).
 CLIENT_IPV6_PREFIX = env.int("CLIENT_IPV6_PREFIX", default=64)
+if not 1 <= CLIENT_IPV6_PREFIX <= 128:
+    raise ImproperlyConfigured("CLIENT_IPV6_PREFIX must be a whole number from 1 to 128.")
 
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)

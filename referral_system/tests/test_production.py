@@ -175,9 +175,10 @@ def test_production_refuses_to_start(
 
 
 def test_check_deploy_warns_about_a_backend_that_never_sends(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.SMS_BACKEND = "users.sms.console.ConsoleBackend"
-    ids = [m.id for m in run_checks(include_deployment_checks=True)]
-    assert "users.W001" in ids
+    for never_sends in ("console.ConsoleBackend", "locmem.LocmemBackend", "file.FileBackend"):
+        settings.SMS_BACKEND = f"users.sms.{never_sends}"
+        ids = [m.id for m in run_checks(include_deployment_checks=True)]
+        assert "users.W001" in ids, never_sends
 
     settings.SMS_BACKEND = "users.sms.smsaero.SmsAeroBackend"
     ids = [m.id for m in run_checks(include_deployment_checks=True)]

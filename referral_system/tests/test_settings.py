@@ -149,6 +149,8 @@ def test_redis_sentinels_put_the_cache_behind_sentinel() -> None:
         ({"REDIS_SENTINELS": "sentinel-without-port", "REDIS_URL": ""}, "is not host:port"),
         ({"REFERRALS_PAGE_SIZE": "0"}, "REFERRALS_PAGE_SIZE must be"),
         ({"REFERRALS_PAGE_SIZE": "1001"}, "REFERRALS_PAGE_SIZE must be"),
+        ({"CLIENT_IPV6_PREFIX": "129"}, "CLIENT_IPV6_PREFIX must be"),
+        ({"SMS_BUDGET_PREFIX_LENGTH": "0"}, "SMS_BUDGET_PREFIX_LENGTH must be"),
     ],
 )
 def test_settings_that_cannot_work_are_refused_at_start(env: dict[str, str], message: str) -> None:
@@ -159,3 +161,15 @@ def test_settings_that_cannot_work_are_refused_at_start(env: dict[str, str], mes
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_region_codes_are_read_in_any_case() -> None:
+    result = run(
+        "import os, django; "
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'referral_system.settings.dev'; django.setup(); "
+        "from django.conf import settings as s; "
+        "print(s.PHONE_DEFAULT_REGION, s.PHONE_ALLOWED_REGIONS)",
+        PHONE_DEFAULT_REGION="ru",
+        PHONE_ALLOWED_REGIONS="ru,kz",
+    )
+    assert result.stdout.strip() == "RU ['RU', 'KZ']", result.stderr

@@ -9,6 +9,7 @@ from django.core.checks import Warning as CheckWarning
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from .file import FileBackend
 from .locmem import LocmemBackend
 from .message import login_code_text, sms_parts
 
@@ -17,11 +18,11 @@ from .message import login_code_text, sms_parts
 def sms_backend_delivers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """``check --deploy`` warns when SMS_BACKEND would print codes or never deliver them."""
     backend = import_string(settings.SMS_BACKEND)
-    if getattr(backend, "reveals_codes", False) or issubclass(backend, LocmemBackend):
+    if getattr(backend, "reveals_codes", False) or issubclass(backend, LocmemBackend | FileBackend):
         return [
             CheckWarning(
-                f"SMS_BACKEND is {settings.SMS_BACKEND}: codes are printed or kept in memory, "
-                "never sent to a phone.",
+                f"SMS_BACKEND is {settings.SMS_BACKEND}: codes are printed or kept in memory "
+                "or a file, never sent to a phone.",
                 hint="Set ENABLE_SMS=True with the SMSAERO_* settings.",
                 id="users.W001",
             )
