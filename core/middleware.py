@@ -7,6 +7,7 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware import common as django_common
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
@@ -19,6 +20,15 @@ logger = logging.getLogger(__name__)
 def is_api(request: HttpRequest) -> bool:
     """Whether the request is for the JSON API (errors in the error shape), not a page."""
     return request.path.startswith("/api/")
+
+
+class CommonMiddleware(django_common.CommonMiddleware):
+    """Django's, without APPEND_SLASH's redirect on the API: a client that follows an empty
+    301 turns its POST into a GET (and with DEBUG on a POST there is a 500). An API path
+    without its slash is a 404 in the error shape; pages keep the redirect."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        return not is_api(request) and super().should_redirect_with_slash(request)
 
 
 def too_big() -> HttpResponse:

@@ -42,7 +42,7 @@ MIDDLEWARE = [
     "core.middleware.PrivateResponsesMiddleware",  # outside those that set cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "users.middleware.LoginSessionMiddleware",

@@ -126,3 +126,16 @@ def test_without_redis_codes_fail_closed_with_503_and_profiles_still_work(
         503,
         "service_unavailable",
     )
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_path_without_its_slash_is_a_404_in_the_error_shape(api, settings, debug) -> None:
+    # Not Django's APPEND_SLASH answer: an empty 301 that a client follows with a GET (or,
+    # with DEBUG on, a 500 for a POST).
+    settings.DEBUG = debug
+    response = api.post("/api/auth/send-code", {"phone_number": "+79991234567"}, format="json")
+    if debug:  # Django's own 404 page for every unknown path while DEBUG is on
+        assert response.status_code == 404
+    else:
+        assert_error(response, 404, "not_found")
+    assert api.get("/swagger").status_code == 301  # pages keep it
