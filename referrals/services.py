@@ -71,10 +71,14 @@ def _activate(user_id: int, code: str) -> bool:
         locked = _lock({user_id, root, inviter.pk})
         if user_id not in locked:  # deleted (in the admin) since the request was authenticated
             raise TokenNotValid()
-        if root not in locked or inviter.pk not in locked:
-            raise _RootMoved  # deleted meanwhile: start again (the code is then not found)
-        if locked[root].invited_by_id is not None and root != user_id:
-            raise _RootMoved  # it joined another tree meanwhile: start again, locks released
+        if (
+            inviter.pk not in locked
+            or root not in locked
+            or (locked[root].invited_by_id is not None and root != user_id)
+        ):
+            # Deleted, or the root joined another tree, meanwhile: start again, locks released
+            # (a deleted inviter's code is then not found).
+            raise _RootMoved
         me = locked[user_id]
         if me.invited_by_id is not None:
             if me.invited_by_id == inviter.pk:

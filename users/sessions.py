@@ -92,19 +92,21 @@ def session_touch(*, user_id: int, session_id: uuid.UUID) -> bool:
     return True
 
 
+# Each table whose rows end, with the column that says when.
+_EXPIRING = ((LoginSession, "expires_at"), (RevokedToken, "expires_at"), (Session, "expire_date"))
+
+
 def sessions_purge(batch: int = PURGE_BATCH) -> int:
     """Delete at most ``batch`` expired rows of each table that holds sessions: ours, the
     spent tokens, and Django's own browser sessions (anonymous visitors' too: following an
     invite link starts one), which nothing else would ever clean."""
     now = timezone.now()
     deleted = 0
-    for model in (LoginSession, RevokedToken):
-        expired = model.objects.filter(expires_at__lt=now).values("pk")[:batch]
+    for model, expiry in _EXPIRING:
+        expired = model.objects.filter(**{f"{expiry}__lt": now}).values("pk")[:batch]
         count, _ = model.objects.filter(pk__in=Subquery(expired)).delete()
         deleted += count
-    expired_keys = Session.objects.filter(expire_date__lt=now).values("pk")[:batch]
-    count, _ = Session.objects.filter(pk__in=Subquery(expired_keys)).delete()
-    return deleted + count
+    return deleted
 
 
 def session_list(*, user_id: int, current_id: uuid.UUID | None) -> list[SessionInfo]:
