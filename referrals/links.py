@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
+from core.limits import limits_take
 from users.invite_codes import invite_code_normalize
 from users.models import User
 
@@ -51,3 +52,18 @@ def invite_code_owner(*, raw_code: object) -> User | None:
     if code is None:
         return None
     return User.objects.only("id", "invite_code").filter(invite_code=code).first()
+
+
+def invite_link_owner(*, raw_code: object, client_ip: str) -> User | None:
+    """``invite_code_owner`` for the public link page, which tells a live code from a missing
+    one: a miss counts against the client's failed invite attempts, as a failed activation
+    does, so codes cannot be listed there (LimitExceeded once those are spent)."""
+    taken = limits_take(("invite_failures_per_ip", client_ip))
+    try:
+        owner = invite_code_owner(raw_code=raw_code)
+    except BaseException:
+        taken.refund()
+        raise
+    if owner is not None:
+        taken.refund()  # a link that leads somewhere costs nothing
+    return owner

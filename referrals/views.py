@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.client_ip import client_ip
 from core.errors import ApiError
-from core.limits import LimitExceeded, limits_take
+from core.limits import LimitExceeded
 from users.invite_codes import invite_code_normalize
 from users.models import User
 from users.sessions import session_list
@@ -23,7 +23,7 @@ from users.views import error_text, first_error, login_session_of
 
 from .apis import InviteInput, cursor_link, cursor_of
 from .errors import InvalidCursor
-from .links import invite_code_owner, invite_qr_svg, invite_url
+from .links import invite_link_owner, invite_qr_svg, invite_url
 from .selectors import activated_invite_code, referral_page
 from .services import invite_code_activate
 
@@ -133,23 +133,15 @@ def invite_link_page(request: HttpRequest, code: str) -> HttpResponse:
     """``/i/<CODE>``: says the visitor was invited (never whose phone it is) and keeps the code
     for the profile's one-click offer; a signed-in visitor who can use it goes straight there.
     """
-    # The page tells a code that exists from one that does not: a miss counts against the
-    # client's failed invite attempts (as a failed activation does), so codes cannot be listed.
     try:
-        taken = limits_take(("invite_failures_per_ip", client_ip(request)))
-    except LimitExceeded as exc:
+        owner = invite_link_owner(raw_code=code, client_ip=client_ip(request))
+    except LimitExceeded as exc:  # too many links to no one from this client
         limited = {"state": "limited", "note": exc.wait_note()}
         response = render(request, "referrals/invite_link.html", limited, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    try:
-        owner = invite_code_owner(raw_code=code)
-    except BaseException:
-        taken.refund()
-        raise
     if owner is None:
         return render(request, "referrals/invite_link.html", {"state": "unknown"}, status=404)
-    taken.refund()
     context: dict[str, Any] = {"code": owner.invite_code}
     if not request.user.is_authenticated:
         request.session[SESSION_INVITE_OFFER] = owner.invite_code
