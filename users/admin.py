@@ -34,9 +34,7 @@ class UserCreationForm(PhoneNumberForm, AdminUserCreationForm):
 
 
 class UserChangeForm(PhoneNumberForm, BaseUserChangeForm):
-    class Meta:
-        model = User
-        fields = ("phone_number", "password", "is_active", "is_staff", "is_superuser")
+    """Django's (the admin builds it for our model with the fields of ``fieldsets``)."""
 
 
 class PasswordChangeForm(AdminPasswordChangeForm):

@@ -93,11 +93,29 @@ def test_a_signed_in_staff_member_guessing_another_account_gets_no_slot_back(sta
 
 
 def _activated(invited: User, inviter: User) -> None:
-    from django.db.models import F
-    from django.utils import timezone
+    from referrals.services import invite_code_activate
 
-    User.objects.filter(pk=invited.pk).update(invited_by=inviter, invited_at=timezone.now())
-    User.objects.filter(pk=inviter.pk).update(referrals_count=F("referrals_count") + 1)
+    assert invite_code_activate(user=invited, raw_code=inviter.invite_code, client_ip="192.0.2.1")
+
+
+@pytest.fixture
+def activation_between_read_and_save(monkeypatch):  # type: ignore[no-untyped-def]
+    """``arrange(invited, inviter)``: the admin's next POST reads the user, then ``invited``
+    activates ``inviter``'s code (committed), then the admin saves."""
+    from users.admin import UserAdmin
+
+    read = UserAdmin.get_object
+
+    def arrange(invited: User, inviter: User) -> None:
+        def read_then_activation_commits(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+            found = read(self, request, object_id, from_field)
+            if request.method == "POST":
+                _activated(invited, inviter)
+            return found
+
+        monkeypatch.setattr(UserAdmin, "get_object", read_then_activation_commits)
+
+    return arrange
 
 
 def test_deleting_invited_users_in_the_admin_keeps_their_inviters_counts(staff, make_user) -> None:
@@ -121,10 +139,8 @@ def test_deleting_invited_users_in_the_admin_keeps_their_inviters_counts(staff, 
 
 
 def test_saving_a_user_in_the_admin_writes_only_what_the_form_changed(
-    staff, make_user, monkeypatch
+    staff, make_user, activation_between_read_and_save
 ) -> None:
-    from users.admin import UserAdmin
-
     person, inviter = make_user(), make_user()
     client = Client()
     assert password_login(client, PASSWORD).status_code == 302
@@ -134,15 +150,7 @@ def test_saving_a_user_in_the_admin_writes_only_what_the_form_changed(
         "date_joined_0": "2026-01-01",
         "date_joined_1": "00:00:00",
     }  # is_active unticked: the one change
-    read = UserAdmin.get_object
-
-    def read_then_activation_commits(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
-        found = read(self, request, object_id, from_field)
-        if request.method == "POST":
-            _activated(person, inviter)  # an activation commits between the read and the save
-        return found
-
-    monkeypatch.setattr(UserAdmin, "get_object", read_then_activation_commits)
+    activation_between_read_and_save(person, inviter)
     response = client.post(page, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     person.refresh_from_db()
@@ -151,22 +159,12 @@ def test_saving_a_user_in_the_admin_writes_only_what_the_form_changed(
 
 
 def test_setting_a_password_in_the_admin_writes_only_the_password(
-    staff, make_user, monkeypatch
+    staff, make_user, activation_between_read_and_save
 ) -> None:
-    from users.admin import UserAdmin
-
     person, inviter = make_user(), make_user()
     client = Client()
     assert password_login(client, PASSWORD).status_code == 302
-    read = UserAdmin.get_object
-
-    def read_then_activation_commits(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
-        found = read(self, request, object_id, from_field)
-        if request.method == "POST":
-            _activated(person, inviter)  # an activation commits between the read and the save
-        return found
-
-    monkeypatch.setattr(UserAdmin, "get_object", read_then_activation_commits)
+    activation_between_read_and_save(person, inviter)
     new_password = "another-long-password-456"
     form = {"password1": new_password, "password2": new_password, "usable_password": "true"}
     response = client.post(f"/admin/users/user/{person.pk}/password/", form)
