@@ -26,7 +26,7 @@ from .links import invite_url, route_path
 from .selectors import Profile, profile_read, referral_page
 from .services import invite_code_activate
 
-MAX_PAGE_SIZE = 1000
+MAX_PAGE_SIZE = settings.REFERRALS_MAX_PAGE_SIZE
 _PAGE_SIZE = re.compile(r"^[0-9]{1,4}$", re.ASCII)
 _PAGE_SIZE_ERROR = f"A whole number from 1 to {MAX_PAGE_SIZE}."
 

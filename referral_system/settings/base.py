@@ -17,6 +17,16 @@ env = environ.Env()
 # A .env file beside manage.py is read if present; the real environment wins over it.
 environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
+
+def _int_between(name: str, default: int, low: int, high: int) -> int:
+    """A whole number from the environment, refused at start outside ``low``..``high`` (a
+    value that would otherwise fail requests later)."""
+    value = env.int(name, default=default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -323,9 +333,8 @@ SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)  # the whole site
 # prefix (the number's first SMS_BUDGET_PREFIX_LENGTH characters: "+7999" by default).
 SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=200)
 SMS_DAILY_BUDGET_PER_PREFIX = env.int("SMS_DAILY_BUDGET_PER_PREFIX", default=2_000)
-SMS_BUDGET_PREFIX_LENGTH = env.int("SMS_BUDGET_PREFIX_LENGTH", default=5)
-if not 2 <= SMS_BUDGET_PREFIX_LENGTH <= 16:  # "+7" at least; E.164 has 16 characters at most
-    raise ImproperlyConfigured("SMS_BUDGET_PREFIX_LENGTH must be a whole number from 2 to 16.")
+# "+7" at least; E.164 has 16 characters at most.
+SMS_BUDGET_PREFIX_LENGTH = _int_between("SMS_BUDGET_PREFIX_LENGTH", 5, 2, 16)
 # The reverse proxies in front of us (addresses or networks): X-Forwarded-For is believed
 # only when the direct peer is one of them (core/client_ip.py). Empty: nobody's is.
 try:
@@ -337,16 +346,14 @@ except ValueError as exc:
 # Development: per-client limits do not count loopback clients (dev.py turns it on).
 LIMITS_EXEMPT_LOOPBACK = env.bool("LIMITS_EXEMPT_LOOPBACK", default=False)
 # IPv6 clients are limited per network of this prefix length (one subscriber's /64).
-CLIENT_IPV6_PREFIX = env.int("CLIENT_IPV6_PREFIX", default=64)
-if not 1 <= CLIENT_IPV6_PREFIX <= 128:
-    raise ImproperlyConfigured("CLIENT_IPV6_PREFIX must be a whole number from 1 to 128.")
+CLIENT_IPV6_PREFIX = _int_between("CLIENT_IPV6_PREFIX", 64, 1, 128)
 
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
-REFERRALS_PAGE_SIZE = env.int("REFERRALS_PAGE_SIZE", default=100)
-if not 1 <= REFERRALS_PAGE_SIZE <= 1000:  # the API's page_size bounds (referrals.apis)
-    raise ImproperlyConfigured("REFERRALS_PAGE_SIZE must be a whole number from 1 to 1000.")
+# The most a referrals page may hold (?page_size=), and the profile's and pages' default.
+REFERRALS_MAX_PAGE_SIZE = 1000
+REFERRALS_PAGE_SIZE = _int_between("REFERRALS_PAGE_SIZE", 100, 1, REFERRALS_MAX_PAGE_SIZE)
 
 # --- The admin (staff sign in with a password) ---------------------------------------------
 ADMIN_LOGIN_PER_IP_HOUR = env.int("ADMIN_LOGIN_PER_IP_HOUR", default=20)
