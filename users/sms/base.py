@@ -31,6 +31,9 @@ class BaseSmsBackend:
     #: Whether a person can read codes sent through this backend without a phone
     #: (the console): only then, and only with DEBUG on, is the code echoed to the client.
     reveals_codes = False
+    #: Whether messages reach real phones: ``check --deploy`` warns about any backend that
+    #: does not (the console, the file, memory).
+    reaches_phones = False
 
     def send(self, *, phone: str, text: str) -> None:
         raise NotImplementedError

@@ -83,6 +83,8 @@ class _OneGateOnceReached(HTTPAdapter):
 class SmsAeroBackend(BaseSmsBackend):
     """Sends each message through SMS Aero with the SMSAERO_* settings."""
 
+    reaches_phones = True
+
     def __init__(self) -> None:
         missing = [name for name in REQUIRED_SETTINGS if not getattr(settings, name, "")]
         if missing:
