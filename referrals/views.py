@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.client_ip import client_ip
 from core.errors import ApiError
 from core.limits import LimitExceeded
+from core.pages import error_text, first_error
 from users.invite_codes import invite_code_normalize
 from users.models import User
+from users.pages import login_session_of
 from users.sessions import session_list
-from users.views import error_text, first_error, login_session_of
 
 from .apis import InviteInput, cursor_link, cursor_of
 from .errors import InvalidCursor

@@ -7,8 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
+from .pages import SMS_CODE_BACKEND, login_session_of
 from .sessions import session_touch
-from .views import SMS_CODE_BACKEND, login_session_of
 
 
 class LoginSessionMiddleware:

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,49 +21,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.client_ip import client_ip
 from core.errors import ApiError, TooManyRequests
+from core.pages import error_text, first_error
 
 from .apis import SendCodeInput, VerifyCodeInput, user_agent_of
 from .dev_inbox import inbox_available
-from .errors import InvalidCode
 from .models import User
 from .otp import code_send
+from .pages import browser_login, login_session_of
 from .services import user_login
 from .sessions import session_end, sessions_end_all
 from .sms import get_sms_backend
 
 SESSION_PHONE = "login_phone"
 SESSION_RESEND_AT = "login_resend_at"
-# The login session (users.sessions) this browser's sign-in started.
-SESSION_LOGIN = "login_session"
-SMS_CODE_BACKEND = "users.backends.SmsCodeBackend"  # such a session never opens the admin
-
-
-def login_session_of(request: HttpRequest) -> uuid.UUID | None:
-    """The login session this browser signed in with, if it did so with a code."""
-    value = request.session.get(SESSION_LOGIN)
-    return uuid.UUID(value) if value else None
-
-
-def error_text(exc: ApiError) -> str:
-    """An ApiError in plain words, with the wait or the attempts left when there is one."""
-    text = str(exc.detail)
-    if isinstance(exc, TooManyRequests):
-        wait = exc.retry_after
-        if exc.detail is TooManyRequests.default_detail:
-            text = _("Too many requests.")
-        if wait >= 120:
-            text += " " + _("Try again in %(minutes)s min.") % {"minutes": -(-wait // 60)}
-        else:
-            text += " " + _("Try again in %(seconds)s s.") % {"seconds": wait}
-    elif isinstance(exc, InvalidCode) and "attempts_left" in exc.extra:
-        text += " " + _("Attempts left: %(count)s.") % {"count": exc.extra["attempts_left"]}
-    return text
-
-
-def first_error(errors: dict[str, Any]) -> str:
-    """The first message of a serializer's errors (the page has one field per form)."""
-    messages = next(iter(errors.values()))
-    return str(messages[0])
 
 
 def _send(request: HttpRequest, phone_input: str) -> tuple[str | None, int, bool]:
@@ -147,10 +117,9 @@ def code_page(request: HttpRequest) -> HttpResponse:
     except ApiError as exc:
         context = _code_context(request, phone, error=error_text(exc))
         return render(request, "users/code.html", context, status=exc.status_code)
-    login(request, result.user, backend=SMS_CODE_BACKEND)  # a new session key: no fixation
+    browser_login(request, result.user, result.session.pk)
     for key in (SESSION_PHONE, SESSION_RESEND_AT):
         request.session.pop(key, None)
-    request.session[SESSION_LOGIN] = str(result.session.pk)
     return redirect("page-profile")
 
 
