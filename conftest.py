@@ -1,14 +1,17 @@
-"""Fixtures for the whole suite: API clients, users, a clean code store and SMS outbox."""
+"""Fixtures for the whole suite: API and browser clients, users, a clean code store and SMS
+outbox."""
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
-from referral_system.testing import auth_client, redis_clear
+from core.tests.helpers import redis_clear
 from users.models import User
 from users.sms import locmem
+from users.tests.helpers import auth_client, sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -49,3 +52,16 @@ def user(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def user_api(user: User) -> APIClient:
     return auth_client(user)
+
+
+@pytest.fixture
+def browser_client(db: None) -> Client:
+    """Django's test client with CSRF checks on, as a browser meets them."""
+    return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def signed_in(browser_client: Client) -> Client:
+    """A browser signed in on the pages with a code, as ``users.tests.helpers.PHONE``."""
+    sign_in(browser_client)
+    return browser_client

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from referral_system.testing import postgres_only
+from .helpers import postgres_only
 
 pytestmark = [postgres_only, pytest.mark.django_db(transaction=True)]
 

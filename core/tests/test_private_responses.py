@@ -2,7 +2,7 @@
 
 import pytest
 
-from referral_system.testing import auth_client, page_sign_in
+from users.tests.helpers import auth_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_authenticated_api_responses_are_not_stored(user) -> None:
 
 
 def test_signed_in_pages_are_not_stored(client, user) -> None:
-    page_sign_in(client, user.phone_number)
+    sign_in(client, user.phone_number)
     response = client.get("/profile/")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]

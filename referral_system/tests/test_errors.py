@@ -3,9 +3,8 @@
 import pytest
 from django.test import override_settings
 
-from referral_system.testing import auth_client
 from users.sms import locmem
-from users.tests.helpers import assert_error
+from users.tests.helpers import assert_error, auth_client
 
 pytestmark = pytest.mark.django_db
 

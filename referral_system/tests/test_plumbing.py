@@ -11,8 +11,8 @@ from rest_framework import exceptions
 from core.client_ip import client_ip
 from core.errors import exception_handler
 from core.middleware import ErrorShapeMiddleware
-from referral_system.testing import auth_client
 from referral_system.urls import handler500
+from users.tests.helpers import auth_client
 
 rf = RequestFactory()
 

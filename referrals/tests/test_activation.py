@@ -3,9 +3,8 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from referral_system.testing import auth_client
 from users.models import User
-from users.tests.helpers import assert_error
+from users.tests.helpers import assert_error, auth_client
 
 from .helpers import activate
 

@@ -6,9 +6,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from referral_system.testing import ON_POSTGRES
+from core.tests.helpers import ON_POSTGRES
 from users.models import User
-from users.tests.helpers import assert_error
+from users.tests.helpers import assert_error, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -270,9 +270,7 @@ def test_cursors_that_decode_to_unusual_values_are_404_on_the_api_and_the_page(
 ) -> None:
     give_referrals(user, 3)
     assert_error(user_api.get(f"/api/profile/referrals/?cursor={cursor}"), 404, "not_found")
-    from referral_system.testing import page_sign_in
-
-    page_sign_in(client, user.phone_number)
+    sign_in(client, user.phone_number)
     assert client.get(f"/profile/?cursor={cursor}").status_code == 404
 
 
@@ -281,9 +279,7 @@ def test_a_cursor_is_taken_only_alone_and_as_written(user, user_api, client) -> 
     written = user_api.get("/api/profile/referrals/?page_size=1").json()["next"]
     cursor = parse_qs(urlsplit(written).query)["cursor"][0]
     assert user_api.get(f"/api/profile/referrals/?cursor={cursor}").status_code == 200
-    from referral_system.testing import page_sign_in
-
-    page_sign_in(client, user.phone_number)
+    sign_in(client, user.phone_number)
     for query in ("cursor=", f"cursor=junk&cursor={cursor}", f"cursor={cursor}&cursor={cursor}"):
         assert_error(user_api.get(f"/api/profile/referrals/?{query}"), 404, "not_found")
         assert client.get(f"/profile/?{query}").status_code == 404

@@ -5,8 +5,9 @@ from django.db.models import Count, F
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from referral_system.testing import auth_client, postgres_only, run_parallel
+from core.tests.helpers import postgres_only, run_parallel
 from users.models import User
+from users.tests.helpers import auth_client
 
 from .helpers import activate
 

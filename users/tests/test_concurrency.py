@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from referral_system.testing import ON_REDIS, postgres_only, run_parallel
+from core.tests.helpers import ON_REDIS, postgres_only, run_parallel
 from users.tokens import token_pair_issue
 
 from .helpers import last_code, send, verify

@@ -3,10 +3,10 @@ import re
 import pytest
 from django.test import override_settings
 
-from referral_system.testing import limit_reset, stored_codes
+from core.tests.helpers import limit_reset
 from users.sms import locmem
 
-from .helpers import PHONE, assert_error, last_code, send, verify
+from .helpers import PHONE, assert_error, last_code, send, stored_codes, verify
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
 
-from referral_system.testing import redis_clear
+from core.tests.helpers import redis_clear
 from users import sms
 
 from .smsaero_gateway import FakeGateway, self_signed_cert

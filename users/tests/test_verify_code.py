@@ -3,7 +3,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from referral_system.testing import limit_reset
+from core.tests.helpers import limit_reset
 from users.models import User
 
 from .helpers import PHONE, assert_error, last_code, login, send, verify, wrong

@@ -6,9 +6,8 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from referral_system.testing import ON_POSTGRES
-
-from .conftest import make_user
+from core.tests.helpers import ON_POSTGRES
+from users.tests.helpers import make_user
 
 pytestmark = [
     pytest.mark.skipif(

@@ -10,9 +10,7 @@ from django.urls import reverse, set_script_prefix
 from referrals.links import invite_code_owner, invite_url, route_path
 from referrals.views import SESSION_INVITE_OFFER
 from users.models import User
-
-from .conftest import make_user
-from .test_views import PHONE, post, sign_in
+from users.tests.helpers import PHONE, make_user, post, sign_in
 
 PROFILE_ACTIVATION = reverse("page-profile") + "#activation"
 
@@ -46,7 +44,7 @@ def test_invite_url_is_what_reverse_builds(settings: Any, prefix: str, code: str
 
 def test_route_path_follows_a_changed_root_urlconf(settings: Any) -> None:
     assert route_path("page-invite-link", "D50MJF") == "/i/D50MJF"
-    settings.ROOT_URLCONF = "pages_tests.moved_urls"
+    settings.ROOT_URLCONF = "referrals.tests.moved_urls"
     assert route_path("page-invite-link", "D50MJF") == "/moved/i/D50MJF"
 
 

@@ -14,8 +14,7 @@ from django.conf import settings as django_settings
 
 from users.models import User
 from users.phone import phone_display
-
-from .conftest import last_code, make_user
+from users.tests.helpers import last_code, make_user
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 if not shutil.which(CHROMIUM):

@@ -1,4 +1,5 @@
-"""Helpers for the test suites: authenticated clients and threads released together."""
+"""Helpers for the test suites that need no app: which services this run has, threads
+released together, and a clean Redis key space."""
 
 import threading
 from collections.abc import Callable
@@ -8,11 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from rest_framework.test import APIClient
 
 from core.redis import redis_connection, redis_key
-from users.models import User
-from users.tokens import token_pair_issue
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = settings.REDIS_SHARED
@@ -20,13 +18,6 @@ ON_REDIS = settings.REDIS_SHARED
 postgres_only = pytest.mark.skipif(
     not ON_POSTGRES, reason="needs PostgreSQL row locks; runs in .ci/run's PostgreSQL pass"
 )
-
-
-def auth_client(user: User) -> APIClient:
-    """An API client carrying a fresh access token for ``user``."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + token_pair_issue(user=user)["access"])
-    return client
 
 
 def run_parallel(fn: Callable[[int], Any], n: int) -> list[Any]:
@@ -59,17 +50,3 @@ def redis_clear() -> None:
 def limit_reset(rule: str, subject: str) -> None:
     """Forget one rule's count for one subject (as if its window had passed)."""
     redis_connection().delete(redis_key(f"limit:{rule}:{subject}"))
-
-
-def stored_codes() -> list[dict[Any, Any]]:
-    """Every one-time code as Redis holds it."""
-    db = redis_connection()
-    return [db.hgetall(key) for key in db.scan_iter(match=redis_key("otp:*"))]
-
-
-def page_sign_in(client: Any, phone: str) -> None:
-    """Sign ``client`` in on the HTML pages with a code from the SMS outbox, as a person does."""
-    from users.tests.helpers import last_code
-
-    client.post("/", {"phone_number": phone})
-    client.post("/code/", {"auth_code": last_code(phone)})

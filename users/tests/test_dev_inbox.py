@@ -8,7 +8,7 @@ from django.test import Client
 from users.sms import console, get_sms_backend, locmem
 from users.sms.base import BaseSmsBackend
 
-from .test_views import PHONE, post
+from .helpers import PHONE, post
 
 URLS = ["/dev/sms/", "/dev/sms.json"]
 

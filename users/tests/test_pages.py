@@ -1,43 +1,18 @@
-"""The HTML pages through Django's test client, CSRF checks on: same services, same rules."""
+"""The sign-in pages (phone, code, log-out, sessions) through Django's test client, CSRF
+checks on: same services, same rules."""
 
-import re
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from referral_system.testing import limit_reset
-from users.models import User
-from users.phone import phone_display
+from core.tests.helpers import limit_reset
+from users.models import LoginSession, User
 from users.sms import locmem
 
-from .conftest import last_code, make_user
-
-PHONE = "+79991234567"
-
-
-def post(client: Client, url: str, data: dict[str, Any], page: str | None = None) -> Any:
-    """Open ``page`` (or ``url``) like a browser for the CSRF cookie, then submit the form."""
-    client.get(page or url)
-    token = client.cookies["csrftoken"].value
-    return client.post(url, {**data, "csrfmiddlewaretoken": token})
-
-
-def sign_in(client: Client, phone: str = PHONE) -> None:
-    response = post(client, "/", {"phone_number": phone})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("page-code")
-    response = post(client, "/code/", {"auth_code": last_code(phone)})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("page-profile")
-
-
-@pytest.fixture
-def signed_in(browser_client: Client) -> Client:
-    sign_in(browser_client)
-    return browser_client
+from .helpers import PHONE, last_code, post, sign_in
+from .helpers import login as api_login
 
 
 def test_phone_page_in_english(browser_client: Client) -> None:
@@ -148,71 +123,6 @@ def test_sms_failure_is_shown_inline(browser_client: Client) -> None:
     assert "The SMS could not be sent." in response.content.decode()
 
 
-def test_activation_success_and_errors(signed_in: Client) -> None:
-    me = User.objects.get(phone_number=PHONE)
-    inviter = make_user("+79990000002")
-    other = make_user("+79990000003")
-    cases = [
-        ("??", 400, "An invite code is 6 letters and digits."),
-        (me.invite_code, 400, "You cannot activate your own invite code."),
-        ("ZZZZZZ" if inviter.invite_code != "ZZZZZZ" else "YYYYYY", 404, "no such invite code"),
-    ]
-    for code, status, message in cases:
-        response = post(signed_in, "/profile/invite/", {"invite_code": code}, page="/profile/")
-        assert response.status_code == status, code
-        assert message in response.content.decode()
-    response = post(
-        signed_in, "/profile/invite/", {"invite_code": inviter.invite_code.lower()}, "/profile/"
-    )
-    assert response["Location"] == reverse("page-profile")
-    page = signed_in.get("/profile/").content.decode()
-    assert "The invite code is activated." in page
-    assert 'id="activated-code">' + inviter.invite_code in page
-    again = post(signed_in, "/profile/invite/", {"invite_code": other.invite_code}, "/profile/")
-    assert again.status_code == 409
-    assert "You have already activated an invite code." in again.content.decode()
-
-
-def test_cycle_is_refused(signed_in: Client) -> None:
-    me = User.objects.get(phone_number=PHONE)
-    invited = make_user("+79990000004")
-    User.objects.filter(pk=invited.pk).update(invited_by=me, invited_at=me.date_joined)
-    response = post(signed_in, "/profile/invite/", {"invite_code": invited.invite_code}, "/")
-    assert response.status_code == 409
-    assert "someone you invited" in response.content.decode()
-
-
-def test_too_many_failed_activations(signed_in: Client, settings: Any) -> None:
-    settings.INVITE_FAILURES_PER_USER_HOUR = 1
-    post(signed_in, "/profile/invite/", {"invite_code": "ZZZZZ1"}, "/profile/")
-    response = post(signed_in, "/profile/invite/", {"invite_code": "ZZZZZ1"}, "/profile/")
-    assert response.status_code == 429
-    assert "Too many requests" in response.content.decode()
-
-
-def test_referrals_are_paged_with_the_cursor(signed_in: Client, settings: Any) -> None:
-    settings.REFERRALS_PAGE_SIZE = 2
-    me = User.objects.get(phone_number=PHONE)
-    phones = [f"+7999000010{i}" for i in range(5)]
-    for phone in phones:
-        referral = make_user(phone)
-        User.objects.filter(pk=referral.pk).update(invited_by=me, invited_at=referral.date_joined)
-    User.objects.filter(pk=me.pk).update(referrals_count=5)
-    seen: list[str] = []
-    url: str | None = "/profile/"
-    while url:
-        response = signed_in.get(url)
-        page = response.content.decode()
-        seen += [p for p in phones if phone_display(p) in page]
-        url = response.context["next_url"]
-    assert sorted(seen) == sorted(phones)
-    assert len(seen) == 5
-    bad = signed_in.get("/profile/?cursor=bogus")
-    assert bad.status_code == 404  # with the first page and a word on what happened
-    assert "does not exist" in bad.content.decode()
-    assert bad.context["next_url"] is not None
-
-
 def test_logout_ends_the_session(signed_in: Client) -> None:
     response = post(signed_in, "/logout/", {}, page="/profile/")
     assert response["Location"] == reverse("page-phone")
@@ -221,24 +131,6 @@ def test_logout_ends_the_session(signed_in: Client) -> None:
 
 def test_logout_needs_post(signed_in: Client) -> None:
     assert signed_in.get("/logout/").status_code == 405
-
-
-@pytest.mark.parametrize("url", ["/redoc/", "/swagger/"])
-def test_api_docs_pages_name_nothing_external(client: Client, url: str) -> None:
-    html = client.get(url).content.decode()
-    assert re.findall(r"""(?:src|href)=["']?(?:https?:)?//""", html) == []
-
-
-@pytest.mark.parametrize("url", ["/redoc/", "/swagger/", "/", "/admin/login/"])
-def test_every_page_keeps_its_scripts_from_loading_other_sites(client: Client, url: str) -> None:
-    """The ReDoc bundle itself asks for a CDN logo; the site's policy refuses it."""
-    policy = client.get(url)["Content-Security-Policy"]
-    # Directives by name: django-csp writes them in no fixed order (it varies with the hash
-    # seed), so "script-src 'self';" failed whenever script-src came last.
-    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
-    assert directives["img-src"] == "'self' data:"
-    assert directives["default-src"] == "'self'"
-    assert directives["script-src"] == "'self'"
 
 
 def _sessions(client: Client) -> list[Any]:
@@ -293,9 +185,6 @@ def test_log_out_this_one_from_the_page_signs_this_browser_out(signed_in: Client
 
 
 def test_log_out_everywhere_from_the_page(browser_client: Client, settings: Any) -> None:
-    from users.models import LoginSession
-    from users.tests.helpers import login as api_login
-
     settings.AUTH_CODE_RESEND_INTERVAL = 0
     tokens = api_login(APIClient(), PHONE)
     sign_in(browser_client)
@@ -310,8 +199,6 @@ def test_log_out_everywhere_from_the_page(browser_client: Client, settings: Any)
 def test_log_out_everywhere_through_the_api_signs_the_browser_out(
     browser_client: Client, settings: Any
 ) -> None:
-    from users.tests.helpers import login as api_login
-
     settings.AUTH_CODE_RESEND_INTERVAL = 0
     sign_in(browser_client)
     signed_in = browser_client
@@ -323,8 +210,6 @@ def test_log_out_everywhere_through_the_api_signs_the_browser_out(
 
 
 def test_the_page_logout_ends_its_session(signed_in: Client) -> None:
-    from users.models import LoginSession
-
     assert LoginSession.objects.count() == 1
     post(signed_in, "/logout/", {}, page="/profile/")
     assert not LoginSession.objects.exists()
