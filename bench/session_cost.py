@@ -122,14 +122,12 @@ def _join_probe(args: argparse.Namespace, access: str) -> None:
     """The authentication's statement with and without the join on the session, alternated
     in one process: what the join itself costs (client CPU and wall per statement)."""
     from django.db import connection
+    from rest_framework_simplejwt.tokens import AccessToken
 
     from users.models import LoginSession, User
+    from users.tokens import token_owner
 
-    try:
-        from users.authentication import access_token_claims
-    except ImportError:  # the code before sessions: nothing to compare
-        return
-    user_id, session_id = access_token_claims(access)
+    user_id, session_id = token_owner(AccessToken(access))  # type: ignore[arg-type]
     fields = "id, password, phone_number, invite_code, invited_by_id, invited_at, "
     fields += "referrals_count, is_active, date_joined"
     plain = f"SELECT {fields} FROM {User._meta.db_table} WHERE id = %s"  # noqa: S608

@@ -145,6 +145,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return validation_response(exc)
     if isinstance(exc, exceptions.APIException):
         code = _first(exc.get_codes()) or "error"
+        if isinstance(exc.detail, dict) and "code" in exc.detail:
+            code = str(exc.detail["code"])  # simplejwt's errors carry their code in the detail
         detail = exc.detail.get("detail") if isinstance(exc.detail, dict) else None
         detail = detail if detail is not None else _first(exc.detail)
         headers = {}

@@ -33,10 +33,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     # Kept by the activation transaction itself, so a profile never counts a long list.
     referrals_count = models.PositiveIntegerField(_("referrals"), default=0, editable=False)
-    # When every session of the user was last ended (log out everywhere, a disabled account):
-    # a refresh token from before sessions, which no session row stands for, issued before
-    # it is refused (users.tokens).
-    sessions_ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
 from core.client_ip import client_network
 
-from .models import LoginSession, RevokedToken, User
+from .models import LoginSession, RevokedToken
 
 USER_AGENT_LENGTH = LoginSession._meta.get_field("user_agent").max_length or 200
 PURGE_BATCH = 100  # rows of each table a login or a rotation deletes at most
@@ -72,11 +71,8 @@ def session_end(*, user_id: int, session_id: uuid.UUID) -> bool:
 
 
 def sessions_end_all(*, user_id: int) -> int:
-    """End every session of the user (log out everywhere); returns how many there were.
-    Refresh tokens from before sessions, issued until now, end too."""
-    with transaction.atomic():
-        User.objects.filter(pk=user_id).update(sessions_ended_at=timezone.now())
-        deleted, _ = LoginSession.objects.filter(user_id=user_id).delete()
+    """End every session of the user (log out everywhere); returns how many there were."""
+    deleted, _ = LoginSession.objects.filter(user_id=user_id).delete()
     return deleted
 
 

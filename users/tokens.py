@@ -12,9 +12,9 @@ client retrying after a lost answer, stay signed in.
 """
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +22,7 @@ from django.db.models import Exists
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from .errors import TokenNotValid
 from .models import LoginSession, RevokedToken, User
@@ -63,6 +63,21 @@ def _decode(raw: str) -> RefreshToken:
         raise TokenNotValid() from None
 
 
+_USER_ID = re.compile(r"^[0-9]{1,18}$", re.ASCII)
+
+
+def token_owner(token: Token) -> tuple[int, uuid.UUID]:
+    """The user and the session a token of ours speaks for, read strictly (a whole-number
+    user id, a canonical UUID); TokenNotValid for anything else, so no claim can make a
+    read fail later."""
+    claim = token.get(api_settings.USER_ID_CLAIM)
+    if isinstance(claim, str) and _USER_ID.match(claim):
+        claim = int(claim)
+    if not isinstance(claim, int) or isinstance(claim, bool):
+        raise TokenNotValid()
+    return claim, session_claim(token.get(SESSION_CLAIM))
+
+
 def session_claim(claim: object) -> uuid.UUID:
     """A session claim as we write it (a UUID's canonical text); TokenNotValid otherwise, so
     one session cannot be named in several spellings."""
@@ -77,24 +92,6 @@ def session_claim(claim: object) -> uuid.UUID:
     return value
 
 
-def _session_of(token: RefreshToken) -> uuid.UUID | None:
-    """The token's session; None for a token issued before sessions existed."""
-    claim = token.get(SESSION_CLAIM)
-    return None if claim is None else session_claim(claim)
-
-
-def _spend(token: RefreshToken, user_id: Any) -> bool:
-    """Record a token from before sessions as spent: True the first time only."""
-    try:
-        with transaction.atomic():
-            RevokedToken.objects.create(
-                jti=token["jti"], user_id=user_id, expires_at=_expiry(token)
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
 def _expiry(token: RefreshToken) -> datetime:
     return datetime.fromtimestamp(int(token["exp"]), tz=UTC)
 
@@ -106,10 +103,7 @@ def refresh_token_rotate(*, raw: str, user_agent: str = "", client_ip: str = "")
     foreign, expired, or of an ended session or a disabled user: refused.
     """
     token = _decode(raw)
-    user_id = token.get(api_settings.USER_ID_CLAIM)
-    session_id = _session_of(token)
-    if session_id is None:
-        return _legacy_rotate(token, user_id, user_agent, client_ip)
+    user_id, session_id = token_owner(token)
     now = timezone.now()
     fresh, expires_at = _pair(user_id, session_id)
     active = User.objects.filter(pk=user_id, is_active=True)
@@ -146,32 +140,8 @@ def _reused(token: RefreshToken, session_id: uuid.UUID, user_id: int, now: datet
         logger.warning("a spent refresh token came back after the grace window: session ended")
 
 
-def _legacy_rotate(
-    token: RefreshToken, user_id: Any, user_agent: str, client_ip: str
-) -> dict[str, str]:
-    """A refresh token from before sessions: spent once, for the first pair of a new session;
-    refused when the user ended every session after it was issued."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or _ended_since_issued(user, token) or not _spend(token, user_id):
-        raise TokenNotValid()
-    return token_pair_issue(user=user, user_agent=user_agent, client_ip=client_ip)
-
-
-def _ended_since_issued(user: User, token: RefreshToken) -> bool:
-    if user.sessions_ended_at is None:
-        return False
-    issued = token.get("iat")
-    return not isinstance(issued, int | float) or issued <= user.sessions_ended_at.timestamp()
-
-
 def refresh_token_revoke(*, raw: str) -> None:
     """Log out: end the refresh token's session (ending an ended one is harmless)."""
     token = _decode(raw)
-    user_id = token.get(api_settings.USER_ID_CLAIM)
-    session_id = _session_of(token)
-    if session_id is not None:
-        session_end(user_id=user_id, session_id=session_id)
-        return
-    if not User.objects.filter(pk=user_id).exists():
-        raise TokenNotValid()
-    _spend(token, user_id)  # False: spent or logged out already
+    user_id, session_id = token_owner(token)
+    session_end(user_id=user_id, session_id=session_id)
