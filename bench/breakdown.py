@@ -59,11 +59,11 @@ LAYERS = (
     ),
     (
         Scenario("user_read", "GET", "/api/bench/user-read/", user="ordinary"),
-        "the statement: the user and their session",
+        "the user read with their session (one statement)",
     ),
     (
         Scenario("profile_read", "GET", "/api/bench/profile-read/", user="ordinary"),
-        "the profile's columns in it, a bare answer",
+        "the profile's reads (inviter's code, first page), a bare answer",
     ),
     (
         Scenario("by_hand", "GET", "/api/bench/profile-by-hand/", user="ordinary"),

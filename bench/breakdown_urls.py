@@ -1,9 +1,9 @@
 """The project's URLs plus bench-only views that stop the profile's request at each layer
 (bench/breakdown.py). Under /api/, so every middleware treats them as it treats the API."""
 
-import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -15,22 +15,28 @@ from referral_system.health import healthz
 from referral_system.urls import urlpatterns as project_urls
 from referrals.apis import ProfileApi
 from referrals.links import invite_url
+from referrals.selectors import profile_read
+from users.authentication import JWTAuthentication
 from users.models import User
-
-_FIELDS = ["id", "phone_number", "is_active", "password"]
-
-
-def _user_unread(*, user_id: int, session_id: uuid.UUID) -> User:
-    """A user as the token names it, with no statement: the token's check alone."""
-    return User.from_db(connection.alias, _FIELDS, (user_id, "+70000000000", True, "!"))
+from users.tokens import token_owner
 
 
-def _user_after_select_1(*, user_id: int, session_id: uuid.UUID) -> User:
+class TokenOnlyAuthentication(JWTAuthentication):
+    """The token checked by simplejwt, the user made from its claims: no statement."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        user_id, _session = token_owner(validated_token)
+        return User(pk=user_id, phone_number="+70000000000", is_active=True)
+
+
+class TokenSelect1Authentication(TokenOnlyAuthentication):
     """The same after one round trip that reads nothing: what a statement's trip costs."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return _user_unread(user_id=user_id, session_id=session_id)
+
+    def get_user(self, validated_token: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return super().get_user(validated_token)
 
 
 class Ok(APIView):
@@ -44,17 +50,18 @@ class Anonymous(Ok):
 
 
 class TokenOnly(Ok):
-    authenticated_user_read = staticmethod(_user_unread)
+    authentication_classes = [TokenOnlyAuthentication]
 
 
 class TokenSelect1(Ok):
-    authenticated_user_read = staticmethod(_user_after_select_1)
+    authentication_classes = [TokenSelect1Authentication]
 
 
 class ProfileUnserialized(ProfileApi):
-    """The profile's request and statement, answered without its output serializer."""
+    """The profile's request and statements, answered without its output serializer."""
 
     def get(self, request: Request) -> Response:
+        profile_read(user=request.user, size=settings.REFERRALS_PAGE_SIZE)  # type: ignore[arg-type]
         return Response({"id": request.user.pk})
 
 
@@ -64,7 +71,7 @@ class ProfileByHand(ProfileApi):
     beyond the answer itself (a bench-only comparison; the API answers through it)."""
 
     def get(self, request: Request) -> Response:
-        profile = request.user.profile  # type: ignore[union-attr]
+        profile = profile_read(user=request.user, size=settings.REFERRALS_PAGE_SIZE)  # type: ignore[arg-type]
         user = profile.user
         return Response(
             {

@@ -1,10 +1,10 @@
 """Profile and invite-code API: thin views, each an input, a service or selector, an output."""
 
 import re
-import uuid
 
 from django.conf import settings
 from django.http import QueryDict
+from django.urls import reverse
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
@@ -16,14 +16,11 @@ from rest_framework.views import APIView
 from core.api_docs import RATE_LIMITED, UNAUTHORIZED, UNAVAILABLE, VALIDATION_ERROR, error
 from core.client_ip import client_ip
 from core.fields import StrictCharField
-from core.serializers import OutputSerializer
-from users.errors import TokenNotValid
 from users.invite_codes import INPUT_MAX_LENGTH
-from users.models import User
 
 from .errors import InvalidCursor
-from .links import invite_url, route_path
-from .selectors import Profile, profile_read, referral_page
+from .links import invite_url
+from .selectors import profile_read, referral_page
 from .services import invite_code_activate
 
 MAX_PAGE_SIZE = settings.REFERRALS_MAX_PAGE_SIZE
@@ -71,7 +68,7 @@ class CursorLinkField(serializers.URLField):
 
     def to_representation(self, cursor: str) -> str:
         request = self.context["request"]
-        url = route_path(self.url_name) if self.url_name else None
+        url = reverse(self.url_name) if self.url_name else None
         return replace_query_param(request.build_absolute_uri(url), "cursor", cursor)
 
 
@@ -85,7 +82,7 @@ class InviteLinkField(serializers.URLField):
         return invite_url(self.context["request"], code)
 
 
-class ProfileOutput(OutputSerializer):
+class ProfileOutput(serializers.Serializer):
     id = serializers.IntegerField(source="user.pk")
     phone_number = serializers.CharField(source="user.phone_number")
     invite_code = serializers.CharField(
@@ -114,7 +111,7 @@ class ProfileOutput(OutputSerializer):
         ref_name = "Profile"
 
 
-class ReferralOutput(OutputSerializer):
+class ReferralOutput(serializers.Serializer):
     phone_number = serializers.CharField()
     activated_at = serializers.DateTimeField(source="invited_at")
 
@@ -122,7 +119,7 @@ class ReferralOutput(OutputSerializer):
         ref_name = "Referral"
 
 
-class ReferralPageOutput(OutputSerializer):
+class ReferralPageOutput(serializers.Serializer):
     next = CursorLinkField(source="next_cursor")
     previous = CursorLinkField(source="previous_cursor")
     results = ReferralOutput(many=True)
@@ -142,31 +139,19 @@ class InviteInput(serializers.Serializer):
         swagger_schema_fields = {"example": {"invite_code": "7KQ2MX"}}
 
 
-def _profile_of(*, user_id: int, session_id: uuid.UUID) -> Profile | None:
-    return profile_read(user_id=user_id, session_id=session_id, size=settings.REFERRALS_PAGE_SIZE)
-
-
-def _profile_response(request: Request, profile: Profile) -> Response:
+def _profile_response(request: Request) -> Response:
+    profile = profile_read(user=request.user, size=settings.REFERRALS_PAGE_SIZE)  # type: ignore[arg-type]
     return Response(ProfileOutput(profile, context={"request": request}).data)
 
 
 class ProfileApi(APIView):
-    @staticmethod
-    def authenticated_user_read(*, user_id: int, session_id: uuid.UUID) -> User | None:
-        """Authentication's read of the user, with the profile in the same statement."""
-        profile = _profile_of(user_id=user_id, session_id=session_id)
-        if profile is None:
-            return None
-        profile.user.profile = profile  # type: ignore[attr-defined]
-        return profile.user
-
     @swagger_auto_schema(
         operation_id="profile_read",
         operation_summary="The signed-in user's profile and first page of referrals",
         responses={200: ProfileOutput, 401: UNAUTHORIZED, 503: UNAVAILABLE},
     )
     def get(self, request: Request) -> Response:
-        return _profile_response(request, request.user.profile)  # type: ignore[union-attr]
+        return _profile_response(request)
 
 
 class ReferralsApi(APIView):
@@ -236,7 +221,4 @@ class InviteActivateApi(APIView):
             raw_code=data.validated_data["invite_code"],
             client_ip=client_ip(request),
         )
-        profile = _profile_of(user_id=request.user.pk, session_id=request.auth.session_id)  # type: ignore[arg-type,union-attr]
-        if profile is None:  # the session ended meanwhile
-            raise TokenNotValid()
-        return _profile_response(request, profile)
+        return _profile_response(request)

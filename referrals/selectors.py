@@ -7,17 +7,13 @@ row seen, never an offset.
 
 import base64
 import binascii
-import functools
-import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db.models import Q
 
 from users.models import User
-from users.selectors import user_read
 
 from .errors import InvalidCursor
 
@@ -48,20 +44,6 @@ class Profile:
 # activation time and the id, base64url without padding.
 _AFTER, _BEFORE = "a", "b"
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,200}$", re.ASCII)
-# Times are read as text: parsing text with fromisoformat (in C) is faster than the driver's
-# own timestamp loader, which a page of 1,000 rows would run 1,000 times.
-_PAGE = """
-SELECT phone_number, CAST(invited_at AS TEXT) AS moment, id FROM {table}
-WHERE invited_by_id = %s {bound}
-ORDER BY invited_at {order}, id {order}
-LIMIT %s
-"""
-
-
-def _moment(text: str) -> datetime:
-    """A timestamp the database gave as text (SQLite's are naive UTC)."""
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _encode(direction: str, moment: datetime, row_id: int) -> str:
@@ -92,92 +74,62 @@ def cursor_after(row: Referral) -> str:
     return _encode(_AFTER, row.invited_at, row.id)
 
 
+def _after(position: datetime, row_id: int) -> Q:
+    """Rows older than the position, newest first. ``invited_at <= position`` is redundant
+    with the rest, and what lets PostgreSQL start the index scan at the position."""
+    older = Q(invited_at__lt=position) | Q(invited_at=position, id__lt=row_id)
+    return older & Q(invited_at__lte=position)
+
+
+def _before(position: datetime, row_id: int) -> Q:
+    """Rows newer than the position (read oldest first, then reversed)."""
+    newer = Q(invited_at__gt=position) | Q(invited_at=position, id__gt=row_id)
+    return newer & Q(invited_at__gte=position)
+
+
 def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> ReferralPage:
     """One page of who activated ``user_id``'s code, newest first, with cursors around it."""
-    params: list[object] = [user_id]
-    bound, order, backwards = "", "DESC", False
+    rows = User.objects.filter(invited_by_id=user_id).order_by("-invited_at", "-id")
+    backwards = False
     if cursor:
         direction, position, row_id = _decode(cursor)
         backwards = direction == _BEFORE
-        bound = f"AND (invited_at, id) {'>' if backwards else '<'} (%s, %s)"
-        order = "ASC" if backwards else "DESC"
-        params += [connection.ops.adapt_datetimefield_value(position), row_id]
-    sql = _PAGE.format(table=User._meta.db_table, bound=bound, order=order)
-    with connection.cursor() as db:
-        db.execute(sql, [*params, size + 1])  # type: ignore[list-item]  # +1: are there more?
-        rows = [Referral(phone, _moment(at), row_id) for phone, at, row_id in db.fetchall()]
-    more = len(rows) > size
-    rows = rows[:size]
+        if backwards:
+            rows = rows.filter(_before(position, row_id)).order_by("invited_at", "id")
+        else:
+            rows = rows.filter(_after(position, row_id))
+    values = rows.values_list("phone_number", "invited_at", "id")[: size + 1]  # +1: more?
+    found = [Referral(phone, at, row_id) for phone, at, row_id in values]  # type: ignore[arg-type]
+    more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
+        found.reverse()
         has_newer, has_older = more, True
     else:
         has_newer, has_older = bool(cursor), more
     return ReferralPage(
-        results=rows,
-        next_cursor=_encode(_AFTER, rows[-1].invited_at, rows[-1].id)
-        if rows and has_older
-        else None,
-        previous_cursor=_encode(_BEFORE, rows[0].invited_at, rows[0].id)
-        if rows and has_newer
+        results=found,
+        next_cursor=cursor_after(found[-1]) if found and has_older else None,
+        previous_cursor=_encode(_BEFORE, found[0].invited_at, found[0].id)
+        if found and has_newer
         else None,
     )
 
 
 def activated_invite_code(*, user: User) -> str | None:
-    """The invite code ``user`` activated, if any (the profile's own statement reads it too)."""
+    """The invite code ``user`` activated, if any."""
     if user.invited_by_id is None:
         return None
     return User.objects.filter(pk=user.invited_by_id).values_list("invite_code", flat=True).first()
 
 
-# What a profile adds to the user's row, in the statement that reads it for authentication
-# (users.selectors.user_read): the code they activated, their first page of referrals' phone
-# numbers as a JSON array (one value to fetch, not a row per referral: the profile of a user
-# with a full page stays as fast as an ordinary one) and, when more follow, the position of
-# the page's last row, where the next page starts (read by an OFFSET scan of bare columns:
-# formatted inside the scan, every skipped row would be).
-_PROFILE_COLUMNS = """,
-       (SELECT i.invite_code FROM {table} i WHERE i.id = u.invited_by_id),
-       {phones},
-       (SELECT CAST(last.invited_at AS TEXT) || '|' || last.id FROM (
-            SELECT r.invited_at, r.id FROM {table} r WHERE r.invited_by_id = u.id
-            ORDER BY r.invited_at DESC, r.id DESC LIMIT 1 OFFSET %(last)s) last)"""
-_PAGE_PHONES = """
-SELECT r.phone_number FROM {table} r WHERE r.invited_by_id = u.id
-ORDER BY r.invited_at DESC, r.id DESC LIMIT %(size)s"""
-_JSON_ARRAY = {
-    "postgresql": "CAST(to_json(ARRAY({page})) AS TEXT)",
-    "sqlite": "(SELECT json_group_array(phone_number) FROM ({page}))",
-}
-
-
-@functools.cache
-def profile_columns(vendor: str) -> str:
-    page = _PAGE_PHONES.format(table=User._meta.db_table)
-    phones = _JSON_ARRAY[vendor].format(page=page)
-    return _PROFILE_COLUMNS.format(table=User._meta.db_table, phones=phones)
-
-
-def profile_read(*, user_id: int, session_id: uuid.UUID, size: int) -> Profile | None:
-    """The profile of ``user_id`` with the first ``size`` referrals, newest first, read with
-    the user and their session in one statement; None if the session is not theirs or ended."""
-    found = user_read(
-        user_id=user_id,
-        session_id=session_id,
-        extra_columns=profile_columns(connection.vendor),
-        extra_params={"size": size, "last": size - 1},
-    )
-    if found is None:
-        return None
-    user, (inviter_code, phones, last) = found
-    next_cursor = None
-    if user.referrals_count > size and last:
-        moment, row_id = last.rsplit("|", 1)
-        next_cursor = _encode(_AFTER, _moment(moment), int(row_id))
+def profile_read(*, user: User, size: int) -> Profile:
+    """``user``'s profile with the first ``size`` referrals, newest first (one statement for
+    the page, one for the code they activated, if any)."""
+    page = referral_page(user_id=user.pk, size=size)
     return Profile(
         user=user,
-        activated_invite_code=inviter_code,
-        referrals=json.loads(phones),
-        next_cursor=next_cursor,
+        activated_invite_code=activated_invite_code(user=user),
+        referrals=[row.phone_number for row in page.results],
+        next_cursor=page.next_cursor,
     )

@@ -27,8 +27,8 @@ from core.api_docs import (
 from core.client_ip import client_ip
 from core.errors import ApiError
 from core.fields import StrictCharField
-from core.serializers import OutputSerializer
 
+from .authentication import request_session_id
 from .errors import SessionNotFound
 from .models import User
 from .otp import code_send
@@ -72,7 +72,7 @@ class SendCodeInput(serializers.Serializer):
         swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE}}
 
 
-class SendCodeOutput(OutputSerializer):
+class SendCodeOutput(serializers.Serializer):
     phone_number = serializers.CharField(help_text="The number in E.164.")
     expires_in = serializers.IntegerField(help_text="Seconds the code stays valid.")
     resend_in = serializers.IntegerField(help_text="Seconds before a new code may be requested.")
@@ -104,7 +104,7 @@ class VerifyCodeInput(serializers.Serializer):
         return value
 
 
-class TokenPairOutput(OutputSerializer):
+class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
@@ -112,7 +112,7 @@ class TokenPairOutput(OutputSerializer):
         ref_name = "TokenPair"
 
 
-class VerifyCodeOutput(OutputSerializer):
+class VerifyCodeOutput(serializers.Serializer):
     access = serializers.CharField(source="tokens.access")
     refresh = serializers.CharField(source="tokens.refresh")
     user_id = serializers.IntegerField(source="user.pk")
@@ -145,7 +145,7 @@ class RefreshInput(serializers.Serializer):
         swagger_schema_fields = {"example": {"refresh": "<the refresh token from verify-code>"}}
 
 
-class SessionOutput(OutputSerializer):
+class SessionOutput(serializers.Serializer):
     id = serializers.UUIDField()
     created_at = serializers.DateTimeField(help_text="When the login happened.")
     last_used_at = serializers.DateTimeField(
@@ -316,7 +316,7 @@ class SessionsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = cast(User, request.user)
-        sessions = session_list(user_id=user.pk, current_id=request.auth.session_id)  # type: ignore[union-attr]
+        sessions = session_list(user_id=user.pk, current_id=request_session_id(request))
         return Response(SessionOutput(sessions, many=True).data)
 
 
