@@ -9,6 +9,8 @@ requests can never all slip under a limit, as DRF's get-then-set throttles can. 
 - ``slot``: a slot taken before trying and given back with ``Taken.refund()`` when the
   attempt succeeds or fails for a reason that is not the client's (the SMS gateway is down),
   and at once when a later rule refuses the request. Failure caps and SMS quotas are slots.
+  ``limits_held`` takes them for a block and gives them back if the block fails with
+  anything but an ``ApiError`` (a client's failure keeps its slot).
 
 The numbers come from settings (their environment variables are in sample.env).
 """
@@ -19,6 +21,8 @@ import functools
 import ipaddress
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -26,7 +30,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .errors import TooManyRequests
+from .errors import ApiError, TooManyRequests
 from .redis import redis_key, run_script
 
 logger = logging.getLogger(__name__)
@@ -165,16 +169,33 @@ class Then:
     args: list[Any]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Taken:
-    """The slots one request holds; ``refund()`` gives them back (one round trip)."""
+    """The slots one request holds; ``refund()`` gives them back (one round trip, once)."""
 
     slots: tuple[str, ...]
     left: dict[str, int]  # per rule: how many more the subject may take in this window
+    refunded: bool = False
 
     def refund(self) -> None:
-        if self.slots:
+        if self.slots and not self.refunded:
+            self.refunded = True
             run_script(_REFUND, list(self.slots))
+
+
+@contextmanager
+def limits_held(*checks: tuple[str, str], then: Then | None = None) -> Iterator[Taken]:
+    """``limits_take`` for the block inside: its slots go back if the block fails with
+    anything but an ``ApiError`` (the database or Redis down is not the client's doing);
+    the block gives them back itself when its attempt succeeds."""
+    taken = limits_take(*checks, then=then)
+    try:
+        yield taken
+    except ApiError:
+        raise
+    except BaseException:
+        taken.refund()
+        raise
 
 
 def limits_take(*checks: tuple[str, str], then: Then | None = None) -> Taken:

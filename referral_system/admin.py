@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from core.client_ip import client_ip
-from core.limits import LimitExceeded, limits_take
+from core.limits import LimitExceeded, limits_held
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"  # passwords
 
@@ -33,28 +33,32 @@ class AdminSite(admin.AdminSite):
         # The account as the login form will look it up (spaces stripped, Unicode folded):
         # every spelling that reaches one account counts against that account's failures.
         account = str(UsernameField().to_python(request.POST.get("username", "")))[:64]
+        checks = (
+            ("admin_login_per_ip", client_ip(request)),
+            ("admin_login_failures_per_account", account),
+        )
         try:
-            taken = limits_take(
-                ("admin_login_per_ip", client_ip(request)),
-                ("admin_login_failures_per_account", account),
-            )
+            with limits_held(*checks) as taken:
+                response = super().login(request, extra_context)
+                if self.has_permission(request) and request.user.get_username() == account:
+                    taken.refund()  # signed in as this account: no failure (staff already
+                    # signed in who try another account's password are not)
         except LimitExceeded as exc:
-            response: HttpResponse = TemplateResponse(
-                request,
-                "admin/login_limited.html",
-                {
-                    **self.each_context(request),
-                    "title": _("Log in"),
-                    "form": (self.login_form or AdminAuthenticationForm)(request),
-                    "error_note": exc.wait_note(),
-                    "username": account,
-                },
-                status=429,
-            )
-            response["Retry-After"] = str(exc.retry_after)
-            return response
-        response = super().login(request, extra_context)
-        if self.has_permission(request) and request.user.get_username() == account:
-            taken.refund()  # signed in as this account: no failure (staff already signed in
-            # who try another account's password are not)
+            return self._limited(request, account, exc)
+        return response
+
+    def _limited(self, request: HttpRequest, account: str, exc: LimitExceeded) -> HttpResponse:
+        response: HttpResponse = TemplateResponse(
+            request,
+            "admin/login_limited.html",
+            {
+                **self.each_context(request),
+                "title": _("Log in"),
+                "form": (self.login_form or AdminAuthenticationForm)(request),
+                "error_note": exc.wait_note(),
+                "username": account,
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(exc.retry_after)
         return response

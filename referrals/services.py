@@ -1,11 +1,14 @@
 """Writes about referrals: activating someone's invite code, once, without cycles."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import ApiError, ServiceUnavailable
-from core.limits import limits_take
+from core.errors import ServiceUnavailable
+from core.limits import limits_held
 from users.errors import TokenNotValid
 from users.invite_codes import invite_code_normalize
 from users.models import User
@@ -51,12 +54,18 @@ def _lock(ids: set[int]) -> dict[int, User]:
     return {u.pk: u for u in rows}
 
 
+@dataclass(frozen=True)
+class Activation:
+    inviter_id: int
+    at: datetime
+
+
 class _RootMoved(Exception):
     """A concurrent activation moved the tree's root between reading and locking it."""
 
 
-def _activate(user_id: int, code: str) -> bool:
-    """One attempt; True when it changed something, False when it was already done."""
+def _activate(user_id: int, code: str) -> Activation | None:
+    """One attempt: the activation it made, or None when it was already done."""
     with transaction.atomic():
         inviter = User.objects.only("id", "invite_code").filter(invite_code=code).first()
         if inviter is None:
@@ -82,39 +91,37 @@ def _activate(user_id: int, code: str) -> bool:
         me = locked[user_id]
         if me.invited_by_id is not None:
             if me.invited_by_id == inviter.pk:
-                return False
+                return None
             raise InviteCodeAlreadyActivated()
         if root == user_id:
             raise InviteCycle()
-        User.objects.filter(pk=user_id).update(invited_by=inviter.pk, invited_at=timezone.now())
+        made = Activation(inviter_id=inviter.pk, at=timezone.now())
+        User.objects.filter(pk=user_id).update(invited_by=made.inviter_id, invited_at=made.at)
         User.objects.filter(pk=inviter.pk).update(referrals_count=F("referrals_count") + 1)
-        return True
+        return made
 
 
 def invite_code_activate(*, user: User, raw_code: object, client_ip: str) -> bool:
-    """Make the owner of ``raw_code`` ``user``'s inviter; False if that was already so.
+    """Make the owner of ``raw_code`` ``user``'s inviter (``user`` shows it too); False if
+    that was already so.
 
     Failed attempts are limited per user and per IP (a slot is taken before trying and
     given back unless the attempt fails), so the short codes cannot be enumerated.
     """
-    taken = limits_take(
-        ("invite_failures_per_user", str(user.pk)), ("invite_failures_per_ip", client_ip)
-    )
-    try:
+    checks = ("invite_failures_per_user", str(user.pk)), ("invite_failures_per_ip", client_ip)
+    with limits_held(*checks) as taken:
         code = invite_code_normalize(raw_code)
         if code is None:
             raise InviteCodeInvalid()
-        changed = _activate_retrying(user.pk, code)
-    except ApiError:
-        raise  # a failed attempt keeps its slot
-    except BaseException:
+        made = _activate_retrying(user.pk, code)
         taken.refund()
-        raise
-    taken.refund()
-    return changed
+    if made is None:
+        return False
+    user.invited_by_id, user.invited_at = made.inviter_id, made.at
+    return True
 
 
-def _activate_retrying(user_id: int, code: str) -> bool:
+def _activate_retrying(user_id: int, code: str) -> Activation | None:
     """Run the activation again when a concurrent one moved the root under it.
 
     Each retry means another activation committed, so the loop always makes progress.

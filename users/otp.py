@@ -7,6 +7,8 @@ each one Lua script, so two concurrent checks of the right code can never both w
 import hmac
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 
@@ -14,7 +16,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from core.client_ip import client_network
-from core.limits import LimitExceeded, Then, limits_take
+from core.limits import LimitExceeded, Then, limits_held
 from core.redis import redis_connection, redis_key, run_script_replicated
 
 from .errors import InvalidCode, SmsUnavailable
@@ -96,33 +98,26 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
         ]
     code = test_code or f"{secrets.randbelow(10**6):06d}"
     put = Then(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
-    try:
-        taken = limits_take(*checks, then=put)  # the code is stored in the same step
-    except LimitExceeded as exc:
-        if exc.rule in ("sms_per_prefix_day", "sms_per_day"):  # not the client's own doing
-            raise SmsUnavailable(retry_after=exc.retry_after) from None
-        raise
     backend = get_sms_backend()
-    try:
-        if test_code is None:
-            backend.send(phone=phone, text=login_code_text(code))
-        else:
-            logger.warning(
-                "test phone number %s: code not sent (TEST_PHONE_NUMBERS)", phone_mask(phone)
-            )
-    except SmsSendError as exc:
-        if exc.maybe_sent:
-            # The gateway took it and did not answer: it may still arrive, and be billed. Its
-            # code stays good, and the send counts against every limit.
-            logger.warning("SMS to %s unanswered: %s", phone_mask(phone), exc)
-        else:
-            redis_connection().delete(_code_key(phone))
-            taken.refund()
-            logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
-        raise SmsUnavailable() from None
-    except BaseException:
-        taken.refund()
-        raise
+    with _sms_budgets_as_unavailable(), limits_held(*checks, then=put) as taken:
+        # The code is stored in the same step as the limits are taken.
+        try:
+            if test_code is None:
+                backend.send(phone=phone, text=login_code_text(code))
+            else:
+                logger.warning(
+                    "test phone number %s: code not sent (TEST_PHONE_NUMBERS)", phone_mask(phone)
+                )
+        except SmsSendError as exc:
+            if exc.maybe_sent:
+                # The gateway took it and did not answer: it may still arrive, and be billed.
+                # Its code stays good, and the send counts against every limit.
+                logger.warning("SMS to %s unanswered: %s", phone_mask(phone), exc)
+            else:
+                redis_connection().delete(_code_key(phone))
+                taken.refund()
+                logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
+            raise SmsUnavailable() from None
     reveal = settings.DEBUG and backend.reveals_codes and test_code is None
     return SentCode(
         phone_number=phone,
@@ -132,6 +127,17 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
     )
 
 
+@contextmanager
+def _sms_budgets_as_unavailable() -> Iterator[None]:
+    """An SMS budget that ran out is not the client's own doing: 503, not 429."""
+    try:
+        yield
+    except LimitExceeded as exc:
+        if exc.rule in ("sms_per_prefix_day", "sms_per_day"):
+            raise SmsUnavailable(retry_after=exc.retry_after) from None
+        raise
+
+
 def code_verify(*, phone: str, code: str, client_ip: str) -> None:
     """Spend the code for ``phone`` if ``code`` is right; raise InvalidCode or TooManyRequests.
 
@@ -139,12 +145,9 @@ def code_verify(*, phone: str, code: str, client_ip: str) -> None:
     the per-phone failure cap. It is given back on success, and when no code is live: guesses
     against a number that has no code cannot guess anything, and must not lock its owner out.
     """
-    taken = limits_take(("verify_per_ip", client_ip), ("verify_failures_per_phone", phone))
-    try:
+    checks = ("verify_per_ip", client_ip), ("verify_failures_per_phone", phone)
+    with limits_held(*checks) as taken:
         result, left = code_check(phone=phone, code=code)
-    except BaseException:
-        taken.refund()
-        raise
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
     if test_code is not None and result is CodeCheck.MISSING:  # no send needed, as Firebase's
         result = CodeCheck.OK if hmac.compare_digest(code, test_code) else CodeCheck.WRONG

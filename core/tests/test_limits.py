@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 import pytest
 from django.test import override_settings
 
-from core.limits import RULES, LimitExceeded, Then, _seconds_to_utc_midnight, limits_take
+from core.limits import (
+    RULES,
+    LimitExceeded,
+    Then,
+    _seconds_to_utc_midnight,
+    limits_held,
+    limits_take,
+)
 from core.redis import redis_connection, redis_key
 
 
@@ -101,3 +108,20 @@ def test_every_rule_reads_numbers_that_exist() -> None:
         for value in (rule.limit, rule.window):
             if isinstance(value, str) and value != "day":
                 assert isinstance(getattr(settings, value), int), (name, value)
+
+
+def test_a_held_slot_goes_back_when_the_block_fails_for_a_reason_not_the_clients() -> None:
+    from django.db import OperationalError
+
+    from core.errors import ApiError
+
+    with pytest.raises(OperationalError), limits_held(("send_per_phone", "down")):
+        raise OperationalError("the database is down")
+    assert count("send_per_phone", "down") == 0
+    with pytest.raises(ApiError), limits_held(("send_per_phone", "wrong")):
+        raise ApiError()  # the client's own failure keeps its slot
+    assert count("send_per_phone", "wrong") == 1
+    with limits_held(("send_per_phone", "ok")) as taken:
+        taken.refund()
+        taken.refund()  # once only
+    assert count("send_per_phone", "ok") == 0
