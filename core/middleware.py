@@ -3,10 +3,9 @@
 import logging
 from collections.abc import Callable
 
-from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.middleware import common as django_common
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -100,17 +99,3 @@ class PrivateResponsesMiddleware:
             patch_cache_control(response, no_store=True, private=True)
             patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
-
-
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, leaving the paths its settings exclude (the JSON API, the
-    probes) before any work: django-csp 4.0 builds both policies for every response and only
-    then looks at the exclusions (bench/README.md, "Simpler core")."""
-
-    def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
-    ) -> HttpResponseBase:
-        excluded = settings.CONTENT_SECURITY_POLICY.get("EXCLUDE_URL_PREFIXES", ())
-        if request.path_info.startswith(tuple(excluded)):
-            return response
-        return super().process_response(request, response)

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "users.middleware.LoginSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 # Nothing is loaded from another site, on any page (ours, the admin, Swagger UI, ReDoc, whose
