@@ -117,7 +117,7 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
         "postgres": pg[0] if pg else "?",
         "redis": redis.Redis.from_url(args.redis).info("server")["redis_version"],
         "wrk": wrk.stdout.split("[")[0].strip(),
-        **{name: version(name) for name in ("django", "gunicorn", "granian")},
+        **{name: version(name) for name in ("django", "granian")},
     }
 
 

@@ -64,9 +64,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--server",
         default=IMAGE_SERVER,
-        help=f"server for the scenarios (default: the Docker image's, {IMAGE_SERVER})",
+        help=f"granian's shape for the scenarios (default: the Docker image's, {IMAGE_SERVER})",
     )
-    parser.add_argument("--compare", default=",".join(SERVERS), help="servers ('' for none)")
+    parser.add_argument(
+        "--compare", default=",".join(SERVERS), help="shapes compared on the profile ('' for none)"
+    )
     parser.add_argument("--out", type=Path, help="JSON results file")
     args = parser.parse_args()
     for name, values in SIZES.items():

@@ -1,4 +1,4 @@
-"""What the benchmark measures: the scenarios, the servers compared, the sizes and the targets.
+"""What the benchmark measures: the scenarios, the server shapes compared, the sizes, the targets.
 
 bench/run.py drives them; another scenario, server or target is one more row here.
 """
@@ -50,16 +50,12 @@ SCENARIOS = (
 FLOOR, PROFILE = SCENARIOS[0], SCENARIOS[1]
 VERIFY_PATH = "/api/auth/verify-code/"  # the second request of a login
 
-# The servers compared on the profile, each sized for 2 cores (2 workers, or 5 sync ones).
+# The one server is granian (bench/README.md, "One application server"); what is compared on
+# the profile is its shape, each sized for 2 cores: 2 workers of 4, 2 or 1 blocking threads.
 # granian warns above 2 x cores + 1 threads per worker; with a database round trip in every
-# request, fewer threads per process can mean less waiting for its GIL. gunicorn reads the
-# package `bench` as its config, which sets nothing: the project's gunicorn.conf.py (access
-# log, max_requests ...) would tilt the comparison.
-GUNICORN = "gunicorn {app} --config python:bench --bind 127.0.0.1:{port} --no-control-socket"
+# request, fewer threads per process can mean less waiting for its GIL.
 GRANIAN = "granian {app} --interface wsgi --host 127.0.0.1 --port {port} --workers 2 --no-ws"
 SERVERS = {
-    "gunicorn-sync": GUNICORN + " --worker-class sync --workers 5",
-    "gunicorn-gthread": GUNICORN + " --worker-class gthread --workers 2 --threads 4",
     "granian-2x4": GRANIAN + " --blocking-threads 4",
     "granian-2x2": GRANIAN + " --blocking-threads 2",  # the Docker image's setting
     "granian-2x1": GRANIAN + " --blocking-threads 1",

@@ -49,12 +49,12 @@ def test_any_5xx_or_socket_error_fails_the_run_and_is_counted() -> None:
     server = result(500, {200: 5000, 500: 1})
     server.socket_errors = 3
 
-    found = report({}, results, QUERIES, {"gunicorn-sync": server}, 18300)
+    found = report({}, results, QUERIES, {"granian-2x4": server}, 18300)
 
     assert found["failures"] == [
         "send_code: unexpected statuses {'503': 2}",
-        "server gunicorn-sync: unexpected statuses {'500': 1}",
-        "server gunicorn-sync: 3 socket errors or timeouts",
+        "server granian-2x4: unexpected statuses {'500': 1}",
+        "server granian-2x4: 3 socket errors or timeouts",
     ]
     assert found["scenarios"]["send_code"]["s5xx"] == 2
     assert found["scenarios"]["send_code"]["non_2xx"] == 2
@@ -90,7 +90,7 @@ def test_the_summary_prints_every_scenario_target_and_failure() -> None:
 
 
 def test_every_server_is_a_command_the_runner_can_start() -> None:
-    assert all(command.split()[0] in {"gunicorn", "granian"} for command in SERVERS.values())
+    assert all(command.split()[0] == "granian" for command in SERVERS.values())
 
 
 def test_rounds_alternate_their_order() -> None:
