@@ -72,6 +72,8 @@ RULES: dict[str, Rule] = {
     # Activating an invite code: failed attempts, so the short codes cannot be enumerated.
     "invite_failures_per_user": Rule("INVITE_FAILURES_PER_USER_HOUR", HOUR),
     "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR, per_client=True),
+    # Downloading one's own data: a large account's export is long, so it is rationed.
+    "export_per_user": Rule("EXPORT_PER_USER_HOUR", HOUR, "request"),
     # Staff passwords in the admin: every attempt per client, failures per account.
     "admin_login_per_ip": Rule("ADMIN_LOGIN_PER_IP_HOUR", HOUR, "request", per_client=True),
     "admin_login_failures_per_account": Rule("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", HOUR),

@@ -10,6 +10,7 @@ from rest_framework import permissions
 from core.api_docs import API_INFO, OrderedSchemaGenerator
 from core.errors import error_json
 from core.middleware import is_api
+from referrals import apis as referrals_apis
 
 from . import health
 
@@ -26,6 +27,10 @@ class SchemaGenerator(OrderedSchemaGenerator):
         "/profile/",
         "/profile/invite/",
         "/profile/referrals/",
+        "/profile/export/",
+        "/profile/phone/",
+        "/profile/phone/confirm/",
+        "/profile/delete/",
     )
 
 
@@ -40,6 +45,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Signing in, with an invite to activate in the same call: a referral feature on users'.
+    path("api/auth/verify-code/", referrals_apis.VerifyCodeApi.as_view(), name="auth-verify-code"),
     path("api/auth/", include("users.urls")),
     path("api/profile/", include("referrals.urls")),
     re_path(

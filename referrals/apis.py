@@ -1,10 +1,15 @@
 """Profile and invite-code API: thin views, each an input, a service or selector, an output."""
 
+import json
 import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import cast
 
 from django.conf import settings
-from django.http import QueryDict
+from django.http import HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
@@ -12,15 +17,37 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from core.api_docs import RATE_LIMITED, UNAUTHORIZED, UNAVAILABLE, VALIDATION_ERROR, error
+from core.api_docs import (
+    INVALID_CODE_ERROR,
+    RATE_LIMITED,
+    UNAUTHORIZED,
+    UNAVAILABLE,
+    VALIDATION_ERROR,
+    error,
+)
 from core.client_ip import client_ip
+from core.errors import ApiError
 from core.fields import StrictCharField
+from core.limits import limits_take
+from users.apis import (
+    EXAMPLE_PHONE,
+    PublicApi,
+    VerifyCodeInput,
+    VerifyCodeOutput,
+    user_agent_of,
+)
+from users.authentication import request_session_id
 from users.invite_codes import INPUT_MAX_LENGTH
+from users.models import User
+from users.services import user_login
+from users.sessions import session_list
+from users.tokens import session_token_pair
 
 from .errors import InvalidCursor
 from .links import invite_url
-from .selectors import profile_read, referral_page
+from .selectors import activated_invite_code, profile_read, referral_page, referrals_all
 from .services import invite_code_activate
 
 MAX_PAGE_SIZE = settings.REFERRALS_MAX_PAGE_SIZE
@@ -222,3 +249,160 @@ class InviteActivateApi(APIView):
             client_ip=client_ip(request),
         )
         return _profile_response(request)
+
+
+class SignUpInput(VerifyCodeInput):
+    invite_code = StrictCharField(
+        max_length=INPUT_MAX_LENGTH,
+        required=False,
+        help_text="Optional: someone's invite code, activated right after the login.",
+    )
+
+    class Meta:
+        ref_name = "VerifyCodeInput"
+        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE, "auth_code": "000000"}}
+
+
+class InviteResultOutput(serializers.Serializer):
+    activated = serializers.BooleanField(help_text="Whether the code is now the user's inviter's.")
+    code = serializers.CharField(
+        required=False, help_text="Why not: the error code POST /api/profile/invite/ gives."
+    )
+    detail = serializers.CharField(required=False, help_text="Why not, in words.")
+
+    class Meta:
+        ref_name = "InviteResult"
+
+
+class SignUpOutput(VerifyCodeOutput):
+    invite = InviteResultOutput(
+        required=False, help_text="Only when `invite_code` was sent: what became of it."
+    )
+
+    class Meta:
+        ref_name = "VerifyCodeOutput"
+
+
+def _invite_result(user: User, raw_code: object, ip: str) -> dict[str, object]:
+    """An invite activated for a user who just logged in: the login stands whatever the
+    answer, which carries the same codes as the invite endpoint's errors."""
+    try:
+        invite_code_activate(user=user, raw_code=raw_code, client_ip=ip)
+    except ApiError as exc:
+        return {"activated": False, "code": exc.code, "detail": str(exc.detail)}
+    return {"activated": True}
+
+
+class VerifyCodeApi(PublicApi):
+    @swagger_auto_schema(
+        operation_id="auth_verify_code",
+        operation_summary="Log in with the code; the first login creates the user",
+        operation_description=(
+            "With `invite_code`, the code is activated right after the login, by the rules "
+            "and with the error codes of POST /api/profile/invite/ (for anyone who has not "
+            "activated one yet). The login stands whatever becomes of the invite; `invite` "
+            "says what did."
+        ),
+        request_body=SignUpInput,
+        responses={
+            200: SignUpOutput,
+            400: openapi.Response(
+                "`invalid_code`: wrong, expired or never sent (with `attempts_left`); "
+                "or invalid input (`invalid`, `invalid_phone`).",
+                INVALID_CODE_ERROR,
+            ),
+            403: error("`user_inactive`: the account is disabled."),
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+        security=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = SignUpInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ip = client_ip(request)
+        login = user_login(
+            phone=data.validated_data["phone_number"],
+            code=data.validated_data["auth_code"],
+            client_ip=ip,
+            user_agent=user_agent_of(request),
+            lifetime=jwt_settings.REFRESH_TOKEN_LIFETIME,
+        )
+        output: dict[str, object] = {
+            "tokens": session_token_pair(session=login.session),
+            "user": login.user,
+            "is_new_user": login.is_new_user,
+        }
+        if data.validated_data.get("invite_code"):
+            output["invite"] = _invite_result(login.user, data.validated_data["invite_code"], ip)
+        return Response(SignUpOutput(output).data)
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else serializers.DateTimeField().to_representation(moment)
+
+
+def _export_chunks(request: Request, user: User) -> Iterator[str]:
+    """Everything held about ``user`` as one JSON document, its referrals streamed last."""
+    sessions = session_list(user_id=user.pk, current_id=request_session_id(request))
+    head = {
+        "exported_at": _time(timezone.now()),
+        "account": {
+            "id": user.pk,
+            "phone_number": user.phone_number,
+            "invite_code": user.invite_code,
+            "invite_url": invite_url(request, user.invite_code),
+            "date_joined": _time(user.date_joined),
+            "last_login": _time(user.last_login),
+        },
+        "activated_invite": {
+            "code": activated_invite_code(user=user),
+            "activated_at": _time(user.invited_at),
+        },
+        "sessions": [
+            {
+                "id": str(s.id),
+                "device": s.user_agent,
+                "network": s.ip,
+                "created_at": _time(s.created_at),
+                "last_active": _time(s.last_used_at),
+                "current": s.current,
+            }
+            for s in sessions
+        ],
+        "referrals_count": user.referrals_count,
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "referrals": ['
+    separator = ""
+    for row in referrals_all(user_id=user.pk):
+        item = {"phone_number": row.phone_number, "activated_at": _time(row.invited_at)}
+        yield separator + json.dumps(item)
+        separator = ","
+    yield "]}\n"
+
+
+class ProfileExportApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_export",
+        operation_summary="Download everything held about your account (a JSON document)",
+        operation_description=(
+            "Account, the code you activated and when, your sessions (device, network, "
+            "created, last active) and every referral (phone, when), streamed. "
+            "`EXPORT_PER_USER_HOUR` downloads an hour (10 by default)."
+        ),
+        responses={
+            200: openapi.Response("The document, as a download (`Content-Disposition`)."),
+            401: UNAUTHORIZED,
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+    )
+    def get(self, request: Request) -> HttpResponseBase:
+        user = cast(User, request.user)
+        limits_take(("export_per_user", str(user.pk)))
+        response = StreamingHttpResponse(
+            _export_chunks(request, user), content_type="application/json; charset=utf-8"
+        )
+        name = f"referral-account-{user.invite_code}.json"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response

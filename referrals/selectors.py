@@ -8,6 +8,7 @@ row seen, never an offset.
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -114,6 +115,19 @@ def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> Refe
         if found and has_newer
         else None,
     )
+
+
+def referrals_all(*, user_id: int, page_size: int = 1000) -> Iterator[Referral]:
+    """Everyone who activated ``user_id``'s code, newest first, read a keyset page at a time
+    (flat in memory however many; no server-side cursor, so PgBouncer's transaction mode
+    serves it too)."""
+    cursor = None
+    while True:
+        page = referral_page(user_id=user_id, size=page_size, cursor=cursor)
+        yield from page.results
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def activated_invite_code(*, user: User) -> str | None:

@@ -49,7 +49,7 @@ def _lock(ids: set[int]) -> dict[int, User]:
         User.objects.select_for_update()
         .filter(pk__in=ids)
         .order_by("pk")
-        .only("id", "invited_by_id", "invite_code")
+        .only("id", "invited_by_id", "invited_at", "invite_code")
     )
     return {u.pk: u for u in rows}
 
@@ -64,14 +64,25 @@ class _RootMoved(Exception):
     """A concurrent activation moved the tree's root between reading and locking it."""
 
 
-def _activate(user_id: int, code: str) -> Activation | None:
+def _already(me: User, inviter: User) -> Activation | None:
+    """An activation is once per user: the same code again changes nothing (None), another
+    is refused."""
+    if me.invited_by_id == inviter.pk:
+        return None
+    raise InviteCodeAlreadyActivated()
+
+
+def _activate(user: User, code: str) -> Activation | None:
     """One attempt: the activation it made, or None when it was already done."""
+    user_id = user.pk
     with transaction.atomic():
         inviter = User.objects.only("id", "invite_code").filter(invite_code=code).first()
         if inviter is None:
             raise InviteCodeNotFound()
         if inviter.pk == user_id:
             raise OwnInviteCode()
+        if user.invited_at is not None:  # as read with the request: decided without a lock
+            return _already(user, inviter)
         # Activations merge inviter trees. Lock the activating user and the root of the
         # inviter's tree: two activations that could close a loop always share a lock. The
         # inviter too, whose count this one writes: every row it will write is locked in one
@@ -89,10 +100,8 @@ def _activate(user_id: int, code: str) -> Activation | None:
             # (a deleted inviter's code is then not found).
             raise _RootMoved
         me = locked[user_id]
-        if me.invited_by_id is not None:
-            if me.invited_by_id == inviter.pk:
-                return None
-            raise InviteCodeAlreadyActivated()
+        if me.invited_at is not None:
+            return _already(me, inviter)
         if root == user_id:
             raise InviteCycle()
         made = Activation(inviter_id=inviter.pk, at=timezone.now())
@@ -113,7 +122,7 @@ def invite_code_activate(*, user: User, raw_code: object, client_ip: str) -> boo
         code = invite_code_normalize(raw_code)
         if code is None:
             raise InviteCodeInvalid()
-        made = _activate_retrying(user.pk, code)
+        made = _activate_retrying(user, code)
         taken.refund()
     if made is None:
         return False
@@ -121,14 +130,14 @@ def invite_code_activate(*, user: User, raw_code: object, client_ip: str) -> boo
     return True
 
 
-def _activate_retrying(user_id: int, code: str) -> Activation | None:
+def _activate_retrying(user: User, code: str) -> Activation | None:
     """Run the activation again when a concurrent one moved the root under it.
 
     Each retry means another activation committed, so the loop always makes progress.
     """
     for _attempt in range(ACTIVATION_ATTEMPTS):
         try:
-            return _activate(user_id, code)
+            return _activate(user, code)
         except _RootMoved:
             continue
     raise ServiceUnavailable()

@@ -13,7 +13,7 @@ from core.errors import ApiError
 
 from .models import User
 from .phone import phone_normalize
-from .services import users_delete
+from .services import user_phone_set, users_delete
 from .sessions import sessions_end_all
 
 
@@ -95,7 +95,11 @@ class UserAdmin(BaseUserAdmin):
             # Only what the form changed: the rest of the row (an activation, the referral
             # count) may have been written since the form read it.
             fields = {f.name for f in User._meta.concrete_fields} & set(form.changed_data)
-            obj.save(update_fields=fields)
+            if "phone_number" in fields:  # the number's new holder: the account's sessions end
+                fields.discard("phone_number")
+                user_phone_set(user_id=obj.pk, phone=obj.phone_number)
+            if fields:
+                obj.save(update_fields=fields)
             if "is_active" in form.changed_data and not obj.is_active:
                 sessions_end_all(user_id=obj.pk)  # their tokens and browsers stop at once
         else:

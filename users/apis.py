@@ -13,7 +13,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.api_docs import (
     BAD_INPUT,
@@ -33,9 +32,9 @@ from .errors import SessionNotFound
 from .models import User
 from .otp import code_send
 from .phone import MAX_INPUT_LENGTH, phone_for_sms
-from .services import user_login
+from .services import account_delete, phone_change_code_send, phone_change_confirm
 from .sessions import session_end, session_list, sessions_end_all
-from .tokens import refresh_token_revoke, refresh_token_rotate, session_token_pair
+from .tokens import refresh_token_revoke, refresh_token_rotate, token_pair_of
 
 CODE_RE = re.compile(r"^[0-9]{6}$", re.ASCII)
 TOKEN_MAX_LENGTH = 4096
@@ -61,7 +60,8 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 
 
-EXAMPLE_PHONE = "+79000000000"  # the development test number (TEST_PHONE_NUMBERS)
+EXAMPLE_PHONE = "+79000000000"  # the development test numbers (TEST_PHONE_NUMBERS)
+EXAMPLE_NEW_PHONE = "+79000000001"
 
 
 class SendCodeInput(serializers.Serializer):
@@ -207,39 +207,6 @@ class SendCodeApi(PublicApi):
         return Response(SendCodeOutput(sent).data)
 
 
-class VerifyCodeApi(PublicApi):
-    @swagger_auto_schema(
-        operation_id="auth_verify_code",
-        operation_summary="Log in with the code; the first login creates the user",
-        request_body=VerifyCodeInput,
-        responses={
-            200: VerifyCodeOutput,
-            400: openapi.Response(
-                "`invalid_code`: wrong, expired or never sent (with `attempts_left`); "
-                "or invalid input (`invalid`, `invalid_phone`).",
-                INVALID_CODE_ERROR,
-            ),
-            403: error("`user_inactive`: the account is disabled."),
-            429: RATE_LIMITED,
-            503: UNAVAILABLE,
-        },
-        security=[],
-    )
-    def post(self, request: Request) -> Response:
-        data = VerifyCodeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        login = user_login(
-            phone=data.validated_data["phone_number"],
-            code=data.validated_data["auth_code"],
-            client_ip=client_ip(request),
-            user_agent=user_agent_of(request),
-            lifetime=jwt_settings.REFRESH_TOKEN_LIFETIME,
-        )
-        tokens = session_token_pair(session=login.session)
-        output = {"tokens": tokens, "user": login.user, "is_new_user": login.is_new_user}
-        return Response(VerifyCodeOutput(output).data)
-
-
 class TokenRefreshApi(PublicApi):
     @swagger_auto_schema(
         operation_id="auth_token_refresh",
@@ -347,4 +314,143 @@ class LogoutAllApi(APIView):
     )
     def post(self, request: Request) -> Response:
         sessions_end_all(user_id=cast(User, request.user).pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhoneChangeInput(serializers.Serializer):
+    phone_number = PhoneField(help_text="The new number, in any usual notation.")
+
+    class Meta:
+        ref_name = "PhoneChangeInput"
+        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_NEW_PHONE}}
+
+
+class PhoneChangeConfirmInput(VerifyCodeInput):
+    class Meta:
+        ref_name = "PhoneChangeConfirmInput"
+        swagger_schema_fields = {
+            "example": {"phone_number": EXAMPLE_NEW_PHONE, "auth_code": "000000"}
+        }
+
+
+class PhoneChangeOutput(serializers.Serializer):
+    phone_number = serializers.CharField(help_text="The account's number now, in E.164.")
+    access = serializers.CharField(help_text="A fresh access token of this session.")
+    refresh = serializers.CharField(help_text="A fresh refresh token of this session.")
+
+    class Meta:
+        ref_name = "PhoneChangeOutput"
+
+
+class AccountDeleteInput(serializers.Serializer):
+    auth_code = StrictCharField(
+        max_length=6, help_text="A fresh code sent to the account's own number (send-code)."
+    )
+
+    class Meta:
+        ref_name = "AccountDeleteInput"
+        swagger_schema_fields = {"example": {"auth_code": "000000"}}
+
+    validate_auth_code = VerifyCodeInput.validate_auth_code
+
+
+PHONE_UNCHANGED = "`phone_unchanged`: the number is the account's already."
+
+
+class PhoneChangeApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_phone_change",
+        operation_summary="Change your number, step 1: send a code to the new number",
+        operation_description=(
+            "The same answer, limits and budgets as send-code. Whether the number belongs to "
+            "another account is only told after its code is proved (step 2)."
+        ),
+        request_body=PhoneChangeInput,
+        responses={
+            200: SendCodeOutput,
+            400: openapi.Response(
+                f"{INVALID_INPUT.description} {PHONE_UNCHANGED}", VALIDATION_ERROR
+            ),
+            401: UNAUTHORIZED,
+            429: RATE_LIMITED,
+            503: error("`sms_unavailable`, `service_unavailable`."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = PhoneChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = phone_change_code_send(
+            user=cast(User, request.user),
+            phone=data.validated_data["phone_number"],
+            client_ip=client_ip(request),
+        )
+        return Response(SendCodeOutput(sent).data)
+
+
+class PhoneChangeConfirmApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_phone_confirm",
+        operation_summary="Change your number, step 2: prove the new number with its code",
+        operation_description=(
+            "The number becomes the account's; invite code, inviter and referrals stay. Every "
+            "other session of the account ends (their access tokens at once); this one goes on "
+            "with the fresh pair answered. The old number is free: it logs in as a new user."
+        ),
+        request_body=PhoneChangeConfirmInput,
+        responses={
+            200: PhoneChangeOutput,
+            400: openapi.Response(
+                f"`invalid_code` (with `attempts_left`); invalid input; {PHONE_UNCHANGED}",
+                INVALID_CODE_ERROR,
+            ),
+            401: UNAUTHORIZED,
+            409: error("`phone_taken`: another account holds this number."),
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = PhoneChangeConfirmInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        session_id = request_session_id(request)
+        user = phone_change_confirm(
+            user=cast(User, request.user),
+            phone=data.validated_data["phone_number"],
+            code=data.validated_data["auth_code"],
+            client_ip=client_ip(request),
+            keep_session=session_id,
+        )
+        tokens = token_pair_of(user_id=user.pk, session_id=session_id)
+        return Response(PhoneChangeOutput({"phone_number": user.phone_number, **tokens}).data)
+
+
+class AccountDeleteApi(APIView):
+    @swagger_auto_schema(
+        operation_id="profile_delete",
+        operation_summary="Delete your account, with a fresh code sent to your number",
+        operation_description=(
+            "Send a code to your own number first (send-code). Every session ends, the number "
+            "is erased and free to sign up again. The people you invited keep their accounts "
+            "(their profile then shows no activated code); your inviter's list and count no "
+            "longer include you."
+        ),
+        request_body=AccountDeleteInput,
+        responses={
+            204: "Deleted.",
+            400: openapi.Response(
+                "`invalid_code` (with `attempts_left`); invalid input.", INVALID_CODE_ERROR
+            ),
+            401: UNAUTHORIZED,
+            429: RATE_LIMITED,
+            503: UNAVAILABLE,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = AccountDeleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        account_delete(
+            user=cast(User, request.user),
+            code=data.validated_data["auth_code"],
+            client_ip=client_ip(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -27,6 +27,17 @@ class InvalidCode(ApiError):
     default_detail = _("The code is wrong or has expired. Request a new code if needed.")
 
 
+class PhoneUnchanged(ApiError):
+    code = "phone_unchanged"
+    default_detail = _("This is already your number.")
+
+
+class PhoneTaken(ApiError):
+    status_code = 409
+    code = "phone_taken"
+    default_detail = _("This number belongs to another account.")
+
+
 class SmsUnavailable(ApiError):
     status_code = 503
     code = "sms_unavailable"

@@ -23,7 +23,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name=_("invited by"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # Deleting a user leaves their invitees' accounts, without the activation
+        # (users.services.users_delete clears both fields first, under its locks).
+        on_delete=models.SET_NULL,
         related_name="referrals",
         editable=False,
         db_index=False,  # user_referrals_idx starts with it

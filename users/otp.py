@@ -7,7 +7,7 @@ each one Lua script, so two concurrent checks of the right code can never both w
 import hmac
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -60,8 +60,10 @@ class SentCode:
     debug_code: str | None = None
 
 
-def _code_key(phone: str) -> str:
-    return redis_key(f"otp:{phone}")
+def _code_key(phone: str, purpose: str) -> str:
+    """Where ``phone``'s code lives: a login's (no purpose), or one bound to another use (a
+    number change of one account), which no login can spend and no other use either."""
+    return redis_key(f"otp:{purpose}:{phone}" if purpose else f"otp:{phone}")
 
 
 def _digest(phone: str, code: str) -> str:
@@ -69,18 +71,26 @@ def _digest(phone: str, code: str) -> str:
     return salted_hmac("users.codes", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
-def code_check(*, phone: str, code: str) -> tuple[CodeCheck, int]:
+def code_check(*, phone: str, code: str, purpose: str = "") -> tuple[CodeCheck, int]:
     """Spend ``phone``'s code if ``code`` is it; (result, attempts left on this code).
 
     The spend (or the wrong attempt) is waited for on the replicas (REDIS_WAIT_REPLICAS), so
     a failover after a successful login cannot make the same code work again."""
     result, left = run_script_replicated(
-        _CHECK, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS]
+        _CHECK,
+        [_code_key(phone, purpose)],
+        [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS],
     )
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
 
 
-def code_send(*, phone: str, client_ip: str) -> SentCode:
+def code_send(
+    *,
+    phone: str,
+    client_ip: str,
+    purpose: str = "",
+    text: Callable[[str], str] = login_code_text,
+) -> SentCode:
     """Issue a new code for ``phone`` and send it by SMS, within every limit.
 
     The limits are one atomic step; when the SMS cannot be sent they are given back (the IP's
@@ -97,13 +107,14 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
             ("sms_per_day", ""),
         ]
     code = test_code or f"{secrets.randbelow(10**6):06d}"
-    put = Then(_PUT, [_code_key(phone)], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
+    key = _code_key(phone, purpose)
+    put = Then(_PUT, [key], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
     backend = get_sms_backend()
     with _sms_budgets_as_unavailable(), limits_held(*checks, then=put) as taken:
         # The code is stored in the same step as the limits are taken.
         try:
             if test_code is None:
-                backend.send(phone=phone, text=login_code_text(code))
+                backend.send(phone=phone, text=text(code))
             else:
                 logger.warning(
                     "test phone number %s: code not sent (TEST_PHONE_NUMBERS)", phone_mask(phone)
@@ -114,7 +125,7 @@ def code_send(*, phone: str, client_ip: str) -> SentCode:
                 # Its code stays good, and the send counts against every limit.
                 logger.warning("SMS to %s unanswered: %s", phone_mask(phone), exc)
             else:
-                redis_connection().delete(_code_key(phone))
+                redis_connection().delete(key)
                 taken.refund()
                 logger.warning("SMS to %s failed: %s", phone_mask(phone), type(exc).__name__)
             raise SmsUnavailable() from None
@@ -138,7 +149,7 @@ def _sms_budgets_as_unavailable() -> Iterator[None]:
         raise
 
 
-def code_verify(*, phone: str, code: str, client_ip: str) -> None:
+def code_verify(*, phone: str, code: str, client_ip: str, purpose: str = "") -> None:
     """Spend the code for ``phone`` if ``code`` is right; raise InvalidCode or TooManyRequests.
 
     A failure slot is taken before the check, so no burst of parallel guesses can get past
@@ -147,7 +158,7 @@ def code_verify(*, phone: str, code: str, client_ip: str) -> None:
     """
     checks = ("verify_per_ip", client_ip), ("verify_failures_per_phone", phone)
     with limits_held(*checks) as taken:
-        result, left = code_check(phone=phone, code=code)
+        result, left = code_check(phone=phone, code=code, purpose=purpose)
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
     if test_code is not None and result is CodeCheck.MISSING:  # no send needed, as Firebase's
         result = CodeCheck.OK if hmac.compare_digest(code, test_code) else CodeCheck.WRONG

@@ -35,7 +35,12 @@ SESSION_CLAIM = "sid"
 
 def session_token_pair(*, session: LoginSession) -> dict[str, str]:
     """A fresh access + refresh pair of ``session``."""
-    return _pair(session.user_id, session.pk)[0]
+    return token_pair_of(user_id=session.user_id, session_id=session.pk)
+
+
+def token_pair_of(*, user_id: int, session_id: uuid.UUID) -> dict[str, str]:
+    """A fresh access + refresh pair of the user's session ``session_id``."""
+    return _pair(user_id, session_id)[0]
 
 
 def token_pair_issue(*, user: User, user_agent: str = "", client_ip: str = "") -> dict[str, str]:

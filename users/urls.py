@@ -4,7 +4,6 @@ from . import apis
 
 urlpatterns = [
     path("send-code/", apis.SendCodeApi.as_view(), name="auth-send-code"),
-    path("verify-code/", apis.VerifyCodeApi.as_view(), name="auth-verify-code"),
     path("token/refresh/", apis.TokenRefreshApi.as_view(), name="auth-token-refresh"),
     path("logout/", apis.LogoutApi.as_view(), name="auth-logout"),
     path("logout-all/", apis.LogoutAllApi.as_view(), name="auth-logout-all"),

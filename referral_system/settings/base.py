@@ -351,6 +351,8 @@ CLIENT_IPV6_PREFIX = _int_between("CLIENT_IPV6_PREFIX", 64, 1, 128)
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
+# Downloads of one's own data (GET /api/profile/export/) per account.
+EXPORT_PER_USER_HOUR = env.int("EXPORT_PER_USER_HOUR", default=10)
 # The most a referrals page may hold (?page_size=), and the profile's and pages' default.
 REFERRALS_MAX_PAGE_SIZE = 1000
 REFERRALS_PAGE_SIZE = _int_between("REFERRALS_PAGE_SIZE", 100, 1, REFERRALS_MAX_PAGE_SIZE)

@@ -14,7 +14,9 @@ SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY  # noqa: F405
 LIMITS_EXEMPT_LOOPBACK = env.bool("LIMITS_EXEMPT_LOOPBACK", default=DEBUG)
 # A phone number that logs in with a fixed code and is sent no SMS (README, Swagger, Postman).
 TEST_PHONE_NUMBERS = test_phone_numbers(
-    env.str("TEST_PHONE_NUMBERS", default="+79000000000:000000" if DEBUG else "")
+    env.str(
+        "TEST_PHONE_NUMBERS", default="+79000000000:000000,+79000000001:000000" if DEBUG else ""
+    )
 )
 
 # Static files straight from the apps (Swagger UI, admin) without collectstatic.

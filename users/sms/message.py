@@ -31,7 +31,16 @@ def webotp_domain() -> str:
 
 def login_code_text(code: str) -> str:
     """The text of the SMS that carries a login code, in the current language."""
-    lines = [_("Your login code: %(code)s") % {"code": code}]
+    return _code_text(_("Your login code: %(code)s") % {"code": code}, code)
+
+
+def phone_change_code_text(code: str) -> str:
+    """The text of the SMS that confirms a new number for an account."""
+    return _code_text(_("Your code to confirm this number: %(code)s") % {"code": code}, code)
+
+
+def _code_text(first_line: str, code: str) -> str:
+    lines = [first_line]
     if settings.SMS_RETRIEVER_APP_HASH:
         lines.append(settings.SMS_RETRIEVER_APP_HASH)
     domain = webotp_domain()

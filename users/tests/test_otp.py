@@ -10,7 +10,7 @@ PHONE = "+79990000001"
 
 
 def put(code: str, ttl: int = 60) -> None:
-    limits_take(then=Then(_PUT, [_code_key(PHONE)], [_digest(PHONE, code), ttl]))
+    limits_take(then=Then(_PUT, [_code_key(PHONE, "")], [_digest(PHONE, code), ttl]))
 
 
 def test_a_code_is_spent_once() -> None:
