@@ -1,15 +1,11 @@
 """Profile and invite-code API: thin views, each an input, a service or selector, an output."""
 
-import json
 import re
-from collections.abc import Iterator
-from datetime import datetime
 from typing import cast
 
 from django.conf import settings
-from django.http import HttpResponseBase, QueryDict, StreamingHttpResponse
+from django.http import HttpResponseBase, QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from drf_yasg import openapi
 from drf_yasg.utils import swagger_auto_schema
 from rest_framework import serializers
@@ -42,12 +38,12 @@ from users.authentication import request_session_id
 from users.invite_codes import INPUT_MAX_LENGTH
 from users.models import User
 from users.services import user_login
-from users.sessions import session_list
 from users.tokens import session_token_pair
 
 from .errors import InvalidCursor
+from .export import export_response
 from .links import invite_url
-from .selectors import activated_invite_code, profile_read, referral_page, referrals_all
+from .selectors import profile_read, referral_page
 from .services import invite_code_activate
 
 MAX_PAGE_SIZE = settings.REFERRALS_MAX_PAGE_SIZE
@@ -338,49 +334,6 @@ class VerifyCodeApi(PublicApi):
         return Response(SignUpOutput(output).data)
 
 
-def _time(moment: datetime | None) -> str | None:
-    return None if moment is None else serializers.DateTimeField().to_representation(moment)
-
-
-def _export_chunks(request: Request, user: User) -> Iterator[str]:
-    """Everything held about ``user`` as one JSON document, its referrals streamed last."""
-    sessions = session_list(user_id=user.pk, current_id=request_session_id(request))
-    head = {
-        "exported_at": _time(timezone.now()),
-        "account": {
-            "id": user.pk,
-            "phone_number": user.phone_number,
-            "invite_code": user.invite_code,
-            "invite_url": invite_url(request, user.invite_code),
-            "date_joined": _time(user.date_joined),
-            "last_login": _time(user.last_login),
-        },
-        "activated_invite": {
-            "code": activated_invite_code(user=user),
-            "activated_at": _time(user.invited_at),
-        },
-        "sessions": [
-            {
-                "id": str(s.id),
-                "device": s.user_agent,
-                "network": s.ip,
-                "created_at": _time(s.created_at),
-                "last_active": _time(s.last_used_at),
-                "current": s.current,
-            }
-            for s in sessions
-        ],
-        "referrals_count": user.referrals_count,
-    }
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "referrals": ['
-    separator = ""
-    for row in referrals_all(user_id=user.pk):
-        item = {"phone_number": row.phone_number, "activated_at": _time(row.invited_at)}
-        yield separator + json.dumps(item)
-        separator = ","
-    yield "]}\n"
-
-
 class ProfileExportApi(APIView):
     @swagger_auto_schema(
         operation_id="profile_export",
@@ -400,9 +353,8 @@ class ProfileExportApi(APIView):
     def get(self, request: Request) -> HttpResponseBase:
         user = cast(User, request.user)
         limits_take(("export_per_user", str(user.pk)))
-        response = StreamingHttpResponse(
-            _export_chunks(request, user), content_type="application/json; charset=utf-8"
+        return export_response(
+            user=user,
+            invite_link=invite_url(request, user.invite_code),
+            current_session=request_session_id(request),
         )
-        name = f"referral-account-{user.invite_code}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
