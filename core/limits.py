@@ -200,6 +200,11 @@ def limits_held(*checks: tuple[str, str], then: Then | None = None) -> Iterator[
         raise
 
 
+def limit_key(rule: str, subject: str) -> str:
+    """The Redis key that counts ``rule`` for ``subject`` (a rule of a fixed window)."""
+    return redis_key(f"limit:{rule}:{subject}")
+
+
 def limits_take(*checks: tuple[str, str], then: Then | None = None) -> Taken:
     """Count ``(rule, subject)`` pairs in order, atomically; raise ``LimitExceeded`` for the
     first rule over its limit (nothing of its slots kept, ``then`` not run), else run
@@ -218,10 +223,9 @@ def limits_take(*checks: tuple[str, str], then: Then | None = None) -> Taken:
     for name, subject in checks:
         rule = RULES[name]
         if rule.window == DAY:
-            key, window = f"{name}:{today}:{subject}", to_midnight
+            key, window = redis_key(f"limit:{name}:{today}:{subject}"), to_midnight
         else:
-            key, window = f"{name}:{subject}", _number(rule.window)
-        key = redis_key("limit:" + key)
+            key, window = limit_key(name, subject), _number(rule.window)
         keys.append(key)
         args += [_number(rule.limit), window, int(rule.kind == "slot")]
         if rule.kind == "slot":

@@ -38,6 +38,13 @@ class PhoneTaken(ApiError):
     default_detail = _("This number belongs to another account.")
 
 
+class CodeDead(ApiError):
+    code = "code_dead"
+    default_detail = _(
+        "This code can no longer be used: too many wrong attempts. Request a new code."
+    )
+
+
 class SmsUnavailable(ApiError):
     status_code = 503
     code = "sms_unavailable"

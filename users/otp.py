@@ -16,10 +16,10 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from core.client_ip import client_network
-from core.limits import LimitExceeded, Then, limits_held
+from core.limits import LimitExceeded, Then, limit_key, limits_held
 from core.redis import redis_connection, redis_key, run_script_replicated
 
-from .errors import InvalidCode, SmsUnavailable
+from .errors import CodeDead, InvalidCode, SmsUnavailable
 from .phone import phone_mask
 from .sms import SmsSendError, get_sms_backend
 from .sms.message import login_code_text
@@ -31,6 +31,7 @@ class CodeCheck(Enum):
     OK = "ok"
     WRONG = "wrong"
     MISSING = "missing"
+    DEAD = "dead"
 
 
 # Run by the send's limits once they let it through (core.limits.Then): THEN_KEYS[1] the
@@ -40,15 +41,28 @@ redis.call('DEL', THEN_KEYS[1])
 redis.call('HSET', THEN_KEYS[1], 'd', THEN_ARGV[1], 'a', 0)
 redis.call('EXPIRE', THEN_KEYS[1], THEN_ARGV[2])
 """
-# KEYS[1] the code's hash; ARGV[1] digest, ARGV[2] attempts allowed. Spends a right code;
-# counts a wrong one and deletes the code at the last attempt. Returns {result, left}.
+# KEYS[1] the code's hash, KEYS[2] the number's resend cooldown; ARGV[1] digest, ARGV[2]
+# attempts allowed, ARGV[3] seconds a code lives. Spends a right code. A wrong guess counts;
+# the last one kills the code: it stays, dead ('x'), until it would have expired, so the
+# right code then gets its own answer, and the cooldown goes (a new code may be asked for at
+# once). A guess when no code is live counts the same on a stand-in ('p'), so the answers
+# (attempts left, a dead code) never tell a stranger whether a number has a live code.
+# Returns {result, attempts left}.
 _CHECK = """
-local stored = redis.call('HGET', KEYS[1], 'd')
-if not stored then return {'missing', 0} end
-if stored == ARGV[1] then redis.call('DEL', KEYS[1]); return {'ok', 0} end
-local left = tonumber(ARGV[2]) - redis.call('HINCRBY', KEYS[1], 'a', 1)
-if left <= 0 then redis.call('DEL', KEYS[1]); left = 0 end
-return {'wrong', left}
+local h = redis.call('HMGET', KEYS[1], 'd', 'x')
+if h[2] then return {'dead', 0} end
+if h[1] == ARGV[1] then redis.call('DEL', KEYS[1]); return {'ok', 0} end
+local result = h[1] and 'wrong' or 'missing'
+local used = redis.call('HINCRBY', KEYS[1], 'a', 1)
+if used == 1 and not h[1] then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+local left = tonumber(ARGV[2]) - used
+if left <= 0 then
+    redis.call('HDEL', KEYS[1], 'd')
+    redis.call('HSET', KEYS[1], 'x', 1)
+    redis.call('DEL', KEYS[2])
+    left = 0
+end
+return {result, left}
 """
 
 
@@ -66,6 +80,11 @@ def _code_key(phone: str, purpose: str) -> str:
     return redis_key(f"otp:{purpose}:{phone}" if purpose else f"otp:{phone}")
 
 
+def cooldown_key(phone: str) -> str:
+    """The Redis key of ``phone``'s resend cooldown (core.limits' send_cooldown rule)."""
+    return limit_key("send_cooldown", phone)
+
+
 def _digest(phone: str, code: str) -> str:
     """The code as stored: an HMAC bound to the phone, useless without SECRET_KEY."""
     return salted_hmac("users.codes", f"{phone}:{code}", algorithm="sha256").hexdigest()
@@ -78,8 +97,8 @@ def code_check(*, phone: str, code: str, purpose: str = "") -> tuple[CodeCheck, 
     a failover after a successful login cannot make the same code work again."""
     result, left = run_script_replicated(
         _CHECK,
-        [_code_key(phone, purpose)],
-        [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS],
+        [_code_key(phone, purpose), cooldown_key(phone)],
+        [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS, settings.AUTH_CODE_TIMEOUT],
     )
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
 
@@ -99,9 +118,10 @@ def code_send(
     last the whole site's. A test number (TEST_PHONE_NUMBERS) is sent nothing and spends none.
     """
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
-    checks = [("send_per_ip", client_ip), ("send_cooldown", phone), ("send_per_phone", phone)]
-    if test_code is None:
+    checks = [("send_per_ip", client_ip), ("send_per_phone", phone)]
+    if test_code is None:  # a test number is sent nothing: no cooldown, no budget
         checks += [
+            ("send_cooldown", phone),
             ("sms_per_network_day", client_network(client_ip)),
             ("sms_per_prefix_day", phone[: settings.SMS_BUDGET_PREFIX_LENGTH]),
             ("sms_per_day", ""),
@@ -162,12 +182,15 @@ def code_verify(*, phone: str, code: str, client_ip: str, purpose: str = "") -> 
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
     if test_code is not None and result is CodeCheck.MISSING:  # no send needed, as Firebase's
         result = CodeCheck.OK if hmac.compare_digest(code, test_code) else CodeCheck.WRONG
-        left = settings.AUTH_CODE_MAX_ATTEMPTS
     if test_code is not None and result is CodeCheck.OK:
         logger.warning("test phone number %s logged in (TEST_PHONE_NUMBERS)", phone_mask(phone))
     if result is not CodeCheck.WRONG:
+        # Right, dead, or no code to guess: nothing was guessed, and a stranger's guesses
+        # must not spend the owner's failures.
         taken.refund()
     if result is CodeCheck.OK:
         return
+    if result is CodeCheck.DEAD:
+        raise CodeDead()
     failures_left = taken.left["verify_failures_per_phone"]
     raise InvalidCode(attempts_left=max(0, min(left, failures_left)))

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
-from core.redis import redis_connection, redis_key
+from core.limits import limit_key
+from core.redis import redis_connection
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = settings.REDIS_SHARED
@@ -49,4 +50,4 @@ def redis_clear() -> None:
 
 def limit_reset(rule: str, subject: str) -> None:
     """Forget one rule's count for one subject (as if its window had passed)."""
-    redis_connection().delete(redis_key(f"limit:{rule}:{subject}"))
+    redis_connection().delete(limit_key(rule, subject))

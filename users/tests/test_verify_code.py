@@ -40,8 +40,10 @@ def test_wrong_code_counts_down_then_the_code_dies(api) -> None:
         for _ in range(5)
     ]
     assert lefts == [4, 3, 2, 1, 0]
-    body = assert_error(verify(api, code), 400, "invalid_code")
-    assert body["attempts_left"] == 0
+    dead = assert_error(verify(api, code), 400, "code_dead")  # the right code, too late
+    assert "new code" in dead["detail"]
+    assert send(api).status_code == 200  # and a new one may be asked for at once
+    assert verify(api, last_code()).status_code == 200
 
 
 def test_never_sent_and_expired_codes_look_the_same(api) -> None:
@@ -83,12 +85,21 @@ def test_attempts_left_never_promises_more_than_the_phone_has(api) -> None:
 @override_settings(AUTH_CODE_FAILURES_PER_PHONE_HOUR=3)
 def test_guesses_at_a_number_without_a_code_do_not_lock_its_owner_out(api) -> None:
     for _ in range(10):  # from other clients, say: no SMS sent, nothing to guess
-        body = assert_error(verify(api, "123456"), 400, "invalid_code")
-        assert body["attempts_left"] == 0
+        assert verify(api, "123456").status_code == 400
     send(api)
     code = last_code()
     assert [verify(api, wrong(code)).json()["attempts_left"] for _ in range(2)] == [2, 1]
     assert verify(api, code).status_code == 200  # the owner gets in
+
+
+def test_answers_never_tell_whether_a_number_has_a_live_code(api) -> None:
+    """A stranger's guesses at a number with no code are answered exactly as guesses at a
+    live one: the same attempts left, then the same dead code."""
+    none = [verify(api, "123456", phone="+79990000011").json() for _ in range(6)]
+    send(api, "+79990000012")
+    live = [verify(api, "123456", phone="+79990000012").json() for _ in range(6)]
+    assert none == live
+    assert [b["code"] for b in none] == ["invalid_code"] * 5 + ["code_dead"]
 
 
 @override_settings(AUTH_VERIFY_PER_IP_HOUR=3)
