@@ -34,7 +34,7 @@ from .otp import code_send
 from .phone import MAX_INPUT_LENGTH, phone_for_sms
 from .services import account_delete, phone_change_code_send, phone_change_confirm
 from .sessions import session_end, session_list, sessions_end_all
-from .tokens import refresh_token_revoke, refresh_token_rotate, token_pair_of
+from .tokens import refresh_token_revoke, refresh_token_rotate, session_rotate
 
 CODE_RE = re.compile(r"^[0-9]{6}$", re.ASCII)
 TOKEN_MAX_LENGTH = 4096
@@ -420,7 +420,7 @@ class PhoneChangeConfirmApi(APIView):
             client_ip=client_ip(request),
             keep_session=session_id,
         )
-        tokens = token_pair_of(user_id=user.pk, session_id=session_id)
+        tokens = session_rotate(user_id=user.pk, session_id=session_id)
         return Response(PhoneChangeOutput({"phone_number": user.phone_number, **tokens}).data)
 
 

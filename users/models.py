@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from typing import ClassVar
 
@@ -81,6 +82,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.phone_number
 
 
+def _new_jti() -> str:
+    return secrets.token_hex(16)
+
+
 class LoginSession(models.Model):
     """One login (verify-code or the page's code form) and everything that came from it: the
     refresh tokens rotated from its first one and their access tokens, or one browser's
@@ -94,6 +99,11 @@ class LoginSession(models.Model):
     last_used_at = models.DateTimeField(default=timezone.now)
     # When its newest refresh token (or the browser's cookie) expires; purged after that.
     expires_at = models.DateTimeField(db_index=True)
+    # The refresh-token chain, bounded however often it rotates (users.tokens): the live
+    # token's jti, the one the last rotation replaced, and when that rotation happened.
+    refresh_jti = models.CharField(max_length=32, default=_new_jti, editable=False)
+    replaced_jti = models.CharField(max_length=32, blank=True, editable=False)
+    refreshed_at = models.DateTimeField(default=timezone.now, editable=False)
     user_agent = models.CharField(max_length=200, blank=True)
     # The client's network, never its address: an IPv4 /24 or an IPv6 /48.
     network = models.CharField(max_length=49, blank=True)
@@ -103,16 +113,3 @@ class LoginSession(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
-
-
-class RevokedToken(models.Model):
-    """A refresh token that was spent (rotated); the primary key makes spending atomic. Its
-    row is purged once the token has expired."""
-
-    jti = models.CharField(max_length=64, primary_key=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
-    expires_at = models.DateTimeField(db_index=True)
-    revoked_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return self.jti

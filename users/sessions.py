@@ -3,8 +3,8 @@
 Ending a session deletes its row: its refresh tokens cannot rotate (the rotation updates that
 row) and its access tokens stop opening the API at once (authentication reads the user
 through a join on it). Expired rows are purged a bounded batch at a time by every login and
-every rotation, so no cron is needed and the tables never grow past the live sessions, the
-refresh tokens spent within their lifetime and one batch.
+every rotation, so no cron is needed and the tables never grow past the live sessions and
+one batch. A session row is the same size however often its tokens rotate.
 """
 
 import uuid
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.client_ip import client_network
 
-from .models import LoginSession, RevokedToken
+from .models import LoginSession
 
 USER_AGENT_LENGTH = LoginSession._meta.get_field("user_agent").max_length or 200
 PURGE_BATCH = 100  # rows of each table a login or a rotation deletes at most
@@ -58,6 +58,7 @@ def session_start(
         user_id=user_id,
         created_at=now,
         last_used_at=now,
+        refreshed_at=now,
         expires_at=now + lifetime,
         user_agent=user_agent_trim(user_agent),
         network=client_network(client_ip),
@@ -89,12 +90,12 @@ def session_touch(*, user_id: int, session_id: uuid.UUID) -> bool:
 
 
 # Each table whose rows end, with the column that says when.
-_EXPIRING = ((LoginSession, "expires_at"), (RevokedToken, "expires_at"), (Session, "expire_date"))
+_EXPIRING = ((LoginSession, "expires_at"), (Session, "expire_date"))
 
 
 def sessions_purge(batch: int = PURGE_BATCH) -> int:
-    """Delete at most ``batch`` expired rows of each table that holds sessions: ours, the
-    spent tokens, and Django's own browser sessions (anonymous visitors' too: following an
+    """Delete at most ``batch`` expired rows of each table that holds sessions: ours
+    and Django's own browser sessions (anonymous visitors' too: following an
     invite link starts one), which nothing else would ever clean."""
     now = timezone.now()
     deleted = 0

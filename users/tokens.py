@@ -1,14 +1,17 @@
-"""JWT pairs of a login session: issue, rotate (each spend one atomic insert), detect reuse.
+"""JWT pairs of a login session: issue, rotate (one compare-and-set of the session's row),
+detect reuse.
 
 simplejwt's own blacklist checks and then inserts, so parallel refreshes of one token
-all pass the check. Here spending *is* the check: inserting the token's ``jti`` as a primary
-key succeeds exactly once.
+all pass the check. Here a session row names its one live refresh token (``refresh_jti``)
+and a rotation is one UPDATE conditioned on it: exactly one of any number of concurrent
+rotations wins. The state is bounded: the live token, the one it replaced and when.
 
-Every token carries its session (the ``sid`` claim) and a rotation keeps it. A refresh token
-that was spent already and comes back later than ``JWT_REFRESH_REUSE_GRACE`` seconds after
-it was spent is taken for a stolen copy: the whole session ends, the thief's newer tokens
-with it. Within the grace window it is only refused, so two tabs refreshing at once, or a
-client retrying after a lost answer, stay signed in.
+A pair is a function of the session, its live ``jti`` and the moment it was issued, so it
+can be issued again byte for byte. Within ``JWT_REFRESH_REUSE_GRACE`` seconds of a rotation,
+the token it replaced gets the very pair the rotation gave (a lost answer, two tabs: they
+all continue on one chain). Any other spent token of the session (the replaced one after
+the window, or an older one) is taken for a stolen copy: the whole session ends, the thief's
+newer tokens with it.
 """
 
 import logging
@@ -17,15 +20,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
 from .errors import TokenNotValid
-from .models import LoginSession, RevokedToken, User
+from .models import LoginSession, User
 from .sessions import session_end, session_start, sessions_purge
 
 logger = logging.getLogger(__name__)
@@ -34,13 +38,8 @@ SESSION_CLAIM = "sid"
 
 
 def session_token_pair(*, session: LoginSession) -> dict[str, str]:
-    """A fresh access + refresh pair of ``session``."""
-    return token_pair_of(user_id=session.user_id, session_id=session.pk)
-
-
-def token_pair_of(*, user_id: int, session_id: uuid.UUID) -> dict[str, str]:
-    """A fresh access + refresh pair of the user's session ``session_id``."""
-    return _pair(user_id, session_id)[0]
+    """The pair of ``session``'s live refresh token (as its login or last rotation gave it)."""
+    return _pair(session.user_id, session.pk, session.refresh_jti, session.refreshed_at)
 
 
 def token_pair_issue(*, user: User, user_agent: str = "", client_ip: str = "") -> dict[str, str]:
@@ -52,13 +51,28 @@ def token_pair_issue(*, user: User, user_agent: str = "", client_ip: str = "") -
     return session_token_pair(session=session)
 
 
-def _pair(user_id: int, session_id: uuid.UUID) -> tuple[dict[str, str], datetime]:
-    """The pair and when its refresh token expires."""
-    refresh = RefreshToken()
-    refresh[api_settings.USER_ID_CLAIM] = user_id
-    refresh[SESSION_CLAIM] = str(session_id)
-    pair = {"access": str(refresh.access_token), "refresh": str(refresh)}
-    return pair, _expiry(refresh)
+def _next_jti(jti: str) -> str:
+    """The jti that follows ``jti`` in its session's chain (what a rotation issues)."""
+    return salted_hmac("users.tokens.next", jti, algorithm="sha256").hexdigest()[:32]
+
+
+def _pair(user_id: int, session_id: uuid.UUID, jti: str, issued: datetime) -> dict[str, str]:
+    """The pair whose refresh token is ``jti``, issued at ``issued``: the same bytes every
+    time it is asked for (HS256 is deterministic, and so are the claims)."""
+    at = datetime.fromtimestamp(int(issued.timestamp()), tz=UTC)
+    tokens = {}
+    for kind, token_class, token_jti in (
+        ("refresh", RefreshToken, jti),
+        ("access", AccessToken, salted_hmac("users.tokens.access", jti).hexdigest()[:32]),
+    ):
+        token = token_class()
+        token.set_iat(at_time=at)
+        token.set_exp(from_time=at)
+        token["jti"] = token_jti
+        token[api_settings.USER_ID_CLAIM] = user_id
+        token[SESSION_CLAIM] = str(session_id)
+        tokens[kind] = str(token)
+    return {"access": tokens["access"], "refresh": tokens["refresh"]}
 
 
 def _decode(raw: str) -> RefreshToken:
@@ -97,52 +111,74 @@ def session_claim(claim: object) -> uuid.UUID:
     return value
 
 
-def _expiry(token: RefreshToken) -> datetime:
-    return datetime.fromtimestamp(int(token["exp"]), tz=UTC)
+def _expiry(issued: datetime) -> datetime:
+    return datetime.fromtimestamp(int(issued.timestamp()), tz=UTC) + (
+        api_settings.REFRESH_TOKEN_LIFETIME
+    )
 
 
 def refresh_token_rotate(*, raw: str, user_agent: str = "", client_ip: str = "") -> dict[str, str]:
-    """Spend a refresh token for a new pair of the same session.
+    """Spend a refresh token for the next pair of the same session.
 
-    A spent one presented again after the grace window ends its session; spent within it,
-    foreign, expired, or of an ended session or a disabled user: refused.
+    The token the last rotation replaced gets that rotation's pair again within the grace
+    window; any other spent token of the session ends it. Foreign, expired, of an ended
+    session or a disabled user: refused.
     """
     token = _decode(raw)
     user_id, session_id = token_owner(token)
+    jti = str(token["jti"])
     now = timezone.now()
-    fresh, expires_at = _pair(user_id, session_id)
+    following = _next_jti(jti)
     active = User.objects.filter(pk=user_id, is_active=True)
-    try:
-        with transaction.atomic():
-            # The session's row lock orders this rotation against log-outs: one that has
-            # returned deleted the row, and no rotation of it commits afterwards.
-            alive = (
-                LoginSession.objects.filter(pk=session_id, user_id=user_id, expires_at__gt=now)
-                .filter(Exists(active))
-                .update(last_used_at=now, expires_at=expires_at)
-            )
-            if not alive:
-                raise TokenNotValid()
-            RevokedToken.objects.create(
-                jti=token["jti"], user_id=user_id, expires_at=_expiry(token), revoked_at=now
-            )
-    except IntegrityError:
-        _reused(token, session_id, user_id, now)
-        raise TokenNotValid() from None
-    sessions_purge()
-    return fresh
-
-
-def _reused(token: RefreshToken, session_id: uuid.UUID, user_id: int, now: datetime) -> None:
-    """A spent token came back: past the grace window after its spending, end its session."""
-    spent_at = (
-        RevokedToken.objects.filter(jti=token["jti"]).values_list("revoked_at", flat=True).first()
+    mine = LoginSession.objects.filter(pk=session_id, user_id=user_id, expires_at__gt=now)
+    # One conditioned write: concurrent rotations of one token all queue on the session's row
+    # lock, and only the first finds its jti still live. A log-out that returned deleted the
+    # row: no rotation of it commits afterwards.
+    rotated = mine.filter(Exists(active), refresh_jti=jti).update(
+        refresh_jti=following,
+        replaced_jti=jti,
+        refreshed_at=now,
+        last_used_at=now,
+        expires_at=_expiry(now),
     )
+    if rotated:
+        sessions_purge()
+        return _pair(user_id, session_id, following, now)
+    session = (
+        mine.filter(Exists(active)).only("refresh_jti", "replaced_jti", "refreshed_at").first()
+    )
+    if session is None:
+        raise TokenNotValid()
     grace = timedelta(seconds=settings.JWT_REFRESH_REUSE_GRACE)
-    if spent_at is not None and now - spent_at <= grace:
-        return
+    if session.replaced_jti == jti and now - session.refreshed_at <= grace:
+        return _pair(user_id, session_id, session.refresh_jti, session.refreshed_at)
     if session_end(user_id=user_id, session_id=session_id):
-        logger.warning("a spent refresh token came back after the grace window: session ended")
+        logger.warning("a spent refresh token came back: session ended")
+    raise TokenNotValid()
+
+
+def session_rotate(*, user_id: int, session_id: uuid.UUID) -> dict[str, str]:
+    """The next pair of a live session, as if its live refresh token had been spent now
+    (the token it replaces keeps the grace window); TokenNotValid if the session ended."""
+    now = timezone.now()
+    with transaction.atomic():
+        session = (
+            LoginSession.objects.select_for_update()
+            .filter(pk=session_id, user_id=user_id)
+            .only("refresh_jti")
+            .first()
+        )
+        if session is None:
+            raise TokenNotValid()
+        following = _next_jti(session.refresh_jti)
+        LoginSession.objects.filter(pk=session_id).update(
+            refresh_jti=following,
+            replaced_jti=session.refresh_jti,
+            refreshed_at=now,
+            last_used_at=now,
+            expires_at=_expiry(now),
+        )
+    return _pair(user_id, session_id, following, now)
 
 
 def refresh_token_revoke(*, raw: str) -> None:
