@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "referrals"
-    verbose_name = "Referrals"
+    verbose_name = _("Referrals")

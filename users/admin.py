@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApiError
 
@@ -86,6 +87,16 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("phone_number", "password1", "password2")}),
     )
+
+    # Django words these "Select %s to change" and "Add %s" with the bare verbose name, which
+    # Russian cannot inflect ("Выберите пользователь"): whole sentences, translated whole.
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra_context = {"title": _("Select a user to change"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        extra_context = {"title": _("Add a user"), **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).select_related("invited_by")
