@@ -32,7 +32,8 @@ ENV_FILE ?= .env
 env:  ## .env from sample.env with fresh random secrets (for docker compose); never overwrites
 	$(PYTHON) deploy/make_env.py $(ENV_FILE)
 
-migrate: install-run
+migrate: install-run  ## the database's tables (a missing PostgreSQL database is created first)
+	$(BIN)/python deploy/ensure_database.py
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate  ## set everything up and serve http://127.0.0.1:8000 on the embedded defaults

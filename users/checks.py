@@ -20,6 +20,22 @@ def development_limits_check(app_configs: Any, **kwargs: Any) -> list[Info]:
     ]
 
 
+@register()
+def development_debug_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Said when the development server starts with DEBUG off (a .env made for Docker, say):
+    why it shows no codes, and how to get the development server back."""
+    if settings.DEBUG or settings.SETTINGS_MODULE != "referral_system.settings.dev":
+        return []
+    return [
+        Warning(
+            "DEBUG is off (DEBUG=False in .env or the environment): this development server "
+            "shows no codes, /dev/sms/ is off and the test numbers are off. Remove DEBUG=False "
+            "to get the development server back.",
+            id="users.W006",
+        )
+    ]
+
+
 @register(Tags.security, deploy=True)
 def test_phone_numbers_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
     """Test numbers log in with a fixed code: say so while any are configured."""

@@ -120,6 +120,31 @@ def test_manage_py_follows_debug_false_from_the_env_file(tmp_path) -> None:
     assert printed == ["False", "False"]
 
 
+def test_the_development_server_says_at_start_why_debug_is_off(tmp_path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=False\n")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG"))}
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "ENV_FILE": str(env_file)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "users.W006" in checked.stderr + checked.stdout
+    assert "Remove DEBUG=False" in checked.stderr + checked.stdout
+    plain = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**clean, "ENV_FILE": str(tmp_path / "none")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "users.W006" not in plain.stderr + plain.stdout
+
+
 def test_redis_sentinels_put_the_cache_behind_sentinel() -> None:
     options = "s.CACHES['default']['OPTIONS']"
     printed = manage_py_settings(
