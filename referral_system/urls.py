@@ -49,6 +49,9 @@ urlpatterns = [
     path("api/auth/verify-code/", referrals_apis.VerifyCodeApi.as_view(), name="auth-verify-code"),
     path("api/auth/", include("users.urls")),
     path("api/profile/", include("referrals.urls")),
+    # Anything else under /api/ is a 404 in the error shape, with DEBUG on too (Django's
+    # technical 404 page would answer it otherwise: handler404 is not used in DEBUG).
+    re_path(r"^api/", lambda request, *args, **kwargs: api_not_found(request)),
     re_path(
         r"^swagger(?P<format>\.json|\.yaml)$",
         schema_view.without_ui(cache_timeout=0),
@@ -70,6 +73,10 @@ def _json_or_default(status: int, code: str, detail: Any, default):  # type: ign
         return default(request, *args, **kwargs)
 
     return handler
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    return error_json(404, str(_("Not found.")), "not_found")
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:

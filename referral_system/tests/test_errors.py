@@ -72,10 +72,13 @@ def test_missing_fields_are_named(api) -> None:
     assert set(body["errors"]) == {"phone_number", "auth_code"}
 
 
-def test_wrong_method_and_unknown_api_path(api) -> None:
+@pytest.mark.parametrize("debug", [False, True])
+def test_wrong_method_and_unknown_api_path(api, settings, debug) -> None:
+    settings.DEBUG = debug  # Django's technical 404 page never answers the API
     assert_error(api.get(SEND), 405, "method_not_allowed")
-    with override_settings(DEBUG=False):
-        assert_error(api.get("/api/nothing-here/"), 404, "not_found")
+    for path in ["/api/nothing-here/", "/api/auth/sessions/not-a-session/", "/api/", "/api/x"]:
+        assert_error(api.get(path), 404, "not_found")
+        assert_error(api.post(path, {}, format="json"), 404, "not_found")
 
 
 def test_errors_outside_drf_are_written_as_drf_writes_them(api) -> None:
@@ -133,8 +136,5 @@ def test_an_api_path_without_its_slash_is_a_404_in_the_error_shape(api, settings
     # with DEBUG on, a 500 for a POST).
     settings.DEBUG = debug
     response = api.post("/api/auth/send-code", {"phone_number": "+79991234567"}, format="json")
-    if debug:  # Django's own 404 page for every unknown path while DEBUG is on
-        assert response.status_code == 404
-    else:
-        assert_error(response, 404, "not_found")
+    assert_error(response, 404, "not_found")
     assert api.get("/swagger").status_code == 301  # pages keep it
