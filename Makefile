@@ -17,7 +17,10 @@ $(BIN)/python:
 
 $(RUN_STAMP): requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# setuptools warns on every editable install that a folder named as the package may be
+	@# imported instead: here it is the package itself.
+	PYTHONWARNINGS="ignore:Editable installation" \
+	  $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): requirements-dev.lock $(RUN_STAMP)

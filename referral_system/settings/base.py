@@ -199,7 +199,7 @@ if not REDIS_SHARED:
     import fakeredis
 
     CACHES["default"]["OPTIONS"]["CONNECTION_POOL_KWARGS"] = {
-        "connection_class": fakeredis.FakeConnection
+        "connection_class": fakeredis.FakeRedisConnection
     }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -387,3 +387,5 @@ LOGGING = {
         "smsaero": {"level": "WARNING"},
     },
 }
+        # Django's own lines once, through ours (its default config adds a console handler).
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
