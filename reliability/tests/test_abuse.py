@@ -54,13 +54,15 @@ def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
     assert post(server.url, SEND, {"phone_number": first}).status_code == 200
     right = grp.inbox.last_code(first)
     burst = together([lambda: guess(first, _wrong(right)) for _ in range(6)])
-    assert sorted(body["attempts_left"] for _, body in burst) == [0, 0, 1, 2, 3, 4]
+    assert sorted(body["code"] for _, body in burst) == ["code_dead"] + ["invalid_code"] * 5
+    wrong = [body["attempts_left"] for _, body in burst if body["code"] == "invalid_code"]
+    assert sorted(wrong) == [0, 1, 2, 3, 4]
     dead = guess(first, right)
     assert dead[0] == 400
-    assert dead[1]["code"] == "invalid_code"
+    assert dead[1]["code"] == "code_dead"  # the right code, too late: a new one is needed
 
     # 1,000 wrong codes for one phone from 100 threads: the code dies after its five, and
-    # the rest find no code to guess (400, and not held against the number's owner).
+    # the rest find it dead (400, and not held against the number's owner).
     phone = phones.take()
     assert post(server.url, SEND, {"phone_number": phone}).status_code == 200
     right = grp.inbox.last_code(phone)
@@ -82,12 +84,13 @@ def test_guessing_is_capped_per_code_and_per_phone(group_factory, figure):
     refused = guess(phone, grp.inbox.last_code(phone))
     assert refused[0] == 429
     assert "access" not in refused[1]
-    left = [body["attempts_left"] for _, body in burst]
+    left = [body.get("attempts_left", "dead") for _, body in burst]
     figure(
         "code guessing",
         f"6 parallel wrong checks on one code: attempts_left {sorted(left)}, "
-        f"right code then 400; 1000 wrong codes/100 threads/random XFF: {statuses[400]} x 400 "
-        "(5 on the code, the rest on no code); 20 failures over 4 codes, then the right "
+        f"right code then 400 code_dead; 1000 wrong codes/100 threads/random XFF: "
+        f"{statuses[400]} x 400 (5 on the code, the rest on a dead one); 20 failures over 4 "
+        "codes, then the right "
         "fresh code: 429",
     )
 
@@ -247,9 +250,6 @@ def test_a_worker_holds_no_memory_for_tokens_it_refuses(group_factory, figure):
     account = login(grp, server.url)
     header, payload, signature = account.access.split(".")
     pids = server.worker_pids()
-    for _ in range(50):  # warm both workers up first
-        assert get(server.url, "/api/profile/", account.access).status_code == 200
-    before = _rss_kib(pids)
 
     def spelling(n: int) -> str:
         # Characters outside base64url that a lenient decoder skips, placed to spell n:
@@ -257,6 +257,11 @@ def test_a_worker_holds_no_memory_for_tokens_it_refuses(group_factory, figure):
         junk = "".join("!*"[int(bit)] for bit in f"{n:016b}")
         pad = "!" * 7000 if n % 2 else ""
         return f"{header}.{payload}.{signature}{junk}{pad}"
+
+    for n in range(200):  # warm both workers up first, on both paths
+        assert get(server.url, "/api/profile/", account.access).status_code == 200
+        assert get(server.url, "/api/profile/", spelling(2**16 - 1 - n)).status_code == 401
+    before = _rss_kib(pids)
 
     statuses = Counter(
         parallel(
