@@ -56,7 +56,7 @@ def test_default_domain_is_the_first_named_allowed_host(
 
 @pytest.mark.parametrize("app_hash", ["", APP_HASH])
 def test_each_language_fits_one_sms_part(settings: Any, app_hash: str) -> None:
-    """README: English 1 part (GSM-7, <= 160), Russian 1 part (UCS-2, <= 70), hash or not."""
+    """docs/sms.md: English 1 part (GSM-7, <= 160), Russian 1 part (UCS-2, <= 70), hash or not."""
     settings.SMS_WEBOTP_DOMAIN = DOMAIN
     settings.SMS_RETRIEVER_APP_HASH = app_hash
     with translation.override("en"):
