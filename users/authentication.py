@@ -21,8 +21,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.tokens import Token
 
 from .errors import TokenNotValid
-from .models import User
 from .selectors import user_read
+from .sessions import session_used
 from .tokens import SESSION_CLAIM, session_claim, token_owner
 
 MAX_TOKEN_LENGTH = 1024  # ours are ~250 characters
@@ -53,9 +53,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
     def get_user(self, validated_token: Token) -> Any:
         user_id, session_id = token_owner(validated_token)
-        user: User | None = user_read(user_id=user_id, session_id=session_id)
-        if user is None:  # no such user, or the session ended
+        found = user_read(user_id=user_id, session_id=session_id)
+        if found is None:  # no such user, or the session ended
             raise TokenNotValid()
+        user, last_used = found
+        session_used(session_id=session_id, last_used=last_used)
         if not user.is_active:
             raise AuthenticationFailed(_("This account is disabled."), code="user_inactive")
         return user

@@ -77,6 +77,14 @@ def sessions_end_all(*, user_id: int) -> int:
     return deleted
 
 
+def session_used(*, session_id: uuid.UUID, last_used: datetime) -> None:
+    """A session was used now: its ``last_used_at`` moves when it is ``TOUCH_EVERY`` old, so
+    the list stays within minutes of the truth without a write per request."""
+    now = timezone.now()
+    if now - last_used >= TOUCH_EVERY:
+        LoginSession.objects.filter(pk=session_id).update(last_used_at=now)
+
+
 def session_touch(*, user_id: int, session_id: uuid.UUID) -> bool:
     """Whether a browser's session is alive; its ``last_used_at`` moves every few minutes."""
     now = timezone.now()

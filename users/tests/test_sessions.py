@@ -320,3 +320,18 @@ def test_a_disabled_users_refresh_token_ends_nothing_and_is_refused(user) -> Non
     User.objects.filter(pk=user.pk).update(is_active=False)
     assert_error(refresh(tokens["refresh"]), 401, "token_not_valid")
     assert LoginSession.objects.filter(user=user).exists()
+
+
+def test_last_used_at_follows_api_use_within_minutes_without_a_write_per_request(
+    django_assert_max_num_queries,
+) -> None:
+    tokens = login()
+    sid = AccessToken(tokens["access"])["sid"]  # type: ignore[arg-type]
+    long_ago = timezone.now() - timedelta(minutes=30)
+    LoginSession.objects.filter(pk=sid).update(last_used_at=long_ago)
+    assert profile_status(tokens["access"]) == 200
+    used = LoginSession.objects.get(pk=sid).last_used_at
+    assert timezone.now() - used < timedelta(minutes=1)
+    with django_assert_max_num_queries(3):  # the profile's reads only: no write this time
+        assert profile_status(tokens["access"]) == 200
+    assert LoginSession.objects.get(pk=sid).last_used_at == used
