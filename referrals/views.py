@@ -1,12 +1,11 @@
-"""The profile page (own invite code and link, activation, referrals in cursor pages) and the
-invite link's page, ``/i/<CODE>``."""
+"""The profile page (own invite code and link, activation, referrals in cursor pages, the
+account's data to download) and the invite link's page, ``/i/<CODE>``."""
 
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -15,15 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.client_ip import client_ip
 from core.errors import ApiError
-from core.limits import LimitExceeded
+from core.limits import LimitExceeded, limits_take
 from core.pages import error_text, first_error
 from users.invite_codes import invite_code_normalize
 from users.models import User
-from users.pages import login_session_of
+from users.pages import login_session_of, signed_in_page
 from users.sessions import session_list
 
 from .apis import InviteInput, cursor_link, cursor_of
 from .errors import InvalidCursor
+from .export import export_response
 from .links import invite_link_owner, invite_qr_svg, invite_url
 from .selectors import activated_invite_code, referral_page
 from .services import invite_code_activate
@@ -31,6 +31,8 @@ from .services import invite_code_activate
 # The code of the invite link this browser followed, offered on the profile until it is
 # activated or cannot be (it survives the login: Django keeps session data across login()).
 SESSION_INVITE_OFFER = "invite_offer"
+# A failed activation's message and input, shown once by the profile it redirects to.
+SESSION_INVITE_FAILURE = "invite_failure"
 ACTIVATION_SECTION = "#activation"
 
 
@@ -78,13 +80,14 @@ def _profile(
         "next_url": cursor_link(url, page.next_cursor),
         "previous_url": cursor_link(url, page.previous_cursor),
         "sessions": session_list(user_id=user.pk, current_id=login_session_of(request)),
+        **request.session.pop(SESSION_INVITE_FAILURE, {}),
         **extra,
     }
     return render(request, "referrals/profile.html", context, status=status)
 
 
 @require_GET
-@login_required(login_url="page-phone", redirect_field_name=None)
+@signed_in_page
 def profile_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's page: phone, codes, invite link and referrals."""
     try:
@@ -95,18 +98,19 @@ def profile_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required(login_url="page-phone", redirect_field_name=None)
+@signed_in_page
 def invite_page(request: HttpRequest) -> HttpResponse:
-    """Activate someone's invite code with the API's service; errors shown on the profile.
+    """Activate someone's invite code with the API's service, then back to the profile, which
+    shows the error under the field if there is one (a reload never posts again).
 
-    A GET (a reload after a failed activation) goes back to the profile.
+    A GET (an old bookmark of this address) goes back to the profile.
     """
     if request.method == "GET":
         return redirect("page-profile")
     raw = request.POST.get("invite_code", "")
     data = InviteInput(data={"invite_code": raw})
     if not data.is_valid():
-        return _profile(request, 400, invite_error=first_error(data.errors), invite_input=raw)
+        return _invite_failed(request, first_error(data.errors), raw)
     try:
         invite_code_activate(
             user=request.user,  # type: ignore[arg-type]
@@ -116,10 +120,15 @@ def invite_page(request: HttpRequest) -> HttpResponse:
     except ApiError as exc:
         if exc.status_code < 429:  # this code will never do; a limit or an outage may pass
             _forget_offer(request, data.validated_data["invite_code"])
-        return _profile(request, exc.status_code, invite_error=error_text(exc), invite_input=raw)
+        return _invite_failed(request, error_text(exc), raw)
     _forget_offer(request, data.validated_data["invite_code"])
     messages.success(request, _("The invite code is activated."))
     return redirect("page-profile")
+
+
+def _invite_failed(request: HttpRequest, error: str, raw: str) -> HttpResponse:
+    request.session[SESSION_INVITE_FAILURE] = {"invite_error": error, "invite_input": raw}
+    return redirect(reverse("page-profile") + ACTIVATION_SECTION)
 
 
 def _forget_offer(request: HttpRequest, raw_code: str) -> None:
@@ -157,3 +166,25 @@ def invite_link_page(request: HttpRequest, code: str) -> HttpResponse:
         request.session[SESSION_INVITE_OFFER] = owner.invite_code
         return redirect(reverse("page-profile") + ACTIVATION_SECTION)
     return render(request, "referrals/invite_link.html", context)
+
+
+@require_GET
+@signed_in_page
+def export_page(request: HttpRequest) -> HttpResponseBase:
+    """The "Download my data" link: the JSON document of GET /api/profile/export/, within the same
+    limit (EXPORT_PER_USER_HOUR); past it, a page that says when to try again."""
+    user = cast(User, request.user)
+    try:
+        limits_take(("export_per_user", str(user.pk)))
+    except LimitExceeded as exc:
+        minutes = -(-exc.retry_after // 60)
+        response = render(
+            request, "referrals/export_limited.html", {"minutes": minutes}, status=429
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return export_response(
+        user=user,
+        invite_link=invite_url(request, user.invite_code),
+        current_session=login_session_of(request),
+    )

@@ -3,6 +3,7 @@
 Screenshots of every page land in artifacts/screenshots/ (gitignored).
 """
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 
-from users.models import User
+from users.models import LoginSession, User
 from users.phone import phone_display
 from users.tests.helpers import last_code, make_user
 
@@ -449,6 +450,178 @@ def test_sessions_on_the_profile_log_out_another_then_everywhere(
     other.goto("/profile/")
     assert other.is_visible("#phone")  # the other browser is signed out
     navigate(page, "#logout-all")
+    assert page.is_visible("#cancel")  # it asks first; nothing has ended yet
+    shot(page, "8-logout-all-confirm")
+    navigate(page, "#confirm-logout-all")
     page.goto("/profile/")
     assert page.is_visible("#phone")
     other.context.close()
+
+
+PHONE_WIDTH = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+NEW_PHONE = "+79990000055"
+NEW_PHONE_SHOWN = "+7 999 000-00-55"
+
+
+def fits(page: Any) -> None:
+    """Nothing on the page is wider than the window: no sideways scrolling on a phone."""
+    overflow = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const wide = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+            .map((el) => el.tagName + (el.id ? "#" + el.id : ""));
+          return [document.documentElement.scrollWidth - width, wide];
+        }"""
+    )
+    assert overflow == [0, []], overflow
+
+
+def in_language(page: Any, language: str) -> None:
+    page.goto("/")
+    if language == "ru":
+        navigate(page, "button[name=language][value=ru]")
+        page.wait_for_selector("html[lang=ru]")
+
+
+ACCOUNT_WORDS = {
+    "en": {
+        "changed": f"Your number is now {NEW_PHONE_SHOWN}.",
+        "deleted": "Your account is deleted.",
+        "kept": "The people you invited keep their accounts",
+        "limited": "You have downloaded your data too many times this hour.",
+    },
+    "ru": {
+        "changed": f"Теперь ваш номер {NEW_PHONE_SHOWN}.",
+        "deleted": "Ваша учётная запись удалена.",
+        "kept": "Приглашённые вами люди сохраняют свои учётные записи",
+        "limited": "Вы слишком часто скачивали свои данные за этот час.",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("viewport", [PHONE_WIDTH, DESKTOP], ids=["360px", "desktop"])
+def test_account_life_change_number_download_then_delete(
+    page: Any, settings: Any, language: str, viewport: dict[str, int]
+) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    settings.EXPORT_PER_USER_HOUR = 1
+    words = ACCOUNT_WORDS[language]
+    suffix = f"{language}-{viewport['width']}"
+    page.set_viewport_size(viewport)
+    in_language(page, language)
+    me = sign_in(page)
+    invited = make_user("+79990000121")
+    User.objects.filter(pk=invited.pk).update(invited_by=me, invited_at=me.date_joined)
+    User.objects.filter(pk=me.pk).update(referrals_count=1)
+    page.goto("/profile/#account")
+    fits(page)
+    shot(page, f"10-profile-account-{suffix}")
+
+    navigate(page, "#change-phone")
+    fits(page)
+    shot(page, f"11-phone-change-{suffix}")
+    page.fill("#phone", "8 999 000-00-55")
+    navigate(page, "#get-code")
+    page.wait_for_url("**/profile/phone/confirm/")
+    assert NEW_PHONE_SHOWN in page.inner_text(".hint")
+    page.fill("#code", "12")
+    navigate(page, "#code-submit")
+    assert page.is_visible("#code-error")
+    fits(page)
+    shot(page, f"11-phone-change-code-{suffix}")
+    page.fill("#code", last_code(NEW_PHONE))
+    navigate(page, "#code-submit")
+    page.wait_for_url("**/profile/")
+    assert words["changed"] in page.inner_text(".notice")
+    assert page.inner_text("#my-phone") == NEW_PHONE_SHOWN
+
+    with page.expect_download() as download:
+        page.click("#export")
+    document = json.loads(Path(download.value.path()).read_text())
+    assert document["account"]["phone_number"] == NEW_PHONE
+    assert [r["phone_number"] for r in document["referrals"]] == ["+79990000121"]
+    response = page.goto("/profile/export/")
+    assert response.status == 429
+    assert words["limited"] in page.inner_text("#export-limited")
+    fits(page)
+    shot(page, f"12-export-limited-{suffix}")
+
+    page.goto("/profile/")
+    navigate(page, "#delete-account")
+    assert words["kept"] in page.inner_text("#consequences")
+    assert NEW_PHONE_SHOWN in page.inner_text("#consequences")
+    assert not page.is_visible("#code")
+    fits(page)
+    shot(page, f"13-account-delete-{suffix}")
+    navigate(page, "#resend")
+    page.wait_for_selector("#code")
+    fits(page)
+    shot(page, f"13-account-delete-code-{suffix}")
+    page.fill("#code", last_code(NEW_PHONE))
+    navigate(page, "#code-submit")
+    page.wait_for_url(lambda url: url.endswith("/"))
+    assert page.inner_text(".notice") == words["deleted"]
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert User.objects.filter(pk=invited.pk).exists()
+    page.goto("/profile/")
+    assert page.is_visible("#phone")
+
+
+def test_a_second_browser_on_the_same_phone_enters_the_code_already_sent(
+    page: Any, browser: Any, live_server: Any
+) -> None:
+    first = browser.new_context(base_url=live_server.url, locale="en-US").new_page()
+    ask_code(first)
+    page.set_viewport_size(PHONE_WIDTH)
+    page.goto("/")
+    page.fill("#phone", PHONE)
+    navigate(page, "#get-code")
+    assert "A code was sent recently." in page.inner_text("#phone-error")
+    assert PHONE_SHOWN in page.inner_text("#code-offer")
+    fits(page)
+    shot(page, "14-phone-code-offer")
+    navigate(page, "#enter-code")
+    page.wait_for_url("**/code/")
+    assert page.is_disabled("#resend")  # the cooldown still runs
+    page.fill("#code", last_code(PHONE))
+    navigate(page, "#code-submit")
+    page.wait_for_url("**/profile/")
+    first.context.close()
+
+
+def test_signed_out_elsewhere_then_told_why(page: Any) -> None:
+    sign_in(page)
+    LoginSession.objects.all().delete()  # ended elsewhere
+    page.goto("/profile/")
+    page.wait_for_url(lambda url: url.endswith("/"))
+    said = "You were signed out: this session was ended on another device, or it expired."
+    assert page.inner_text(".notice") == said
+    page.reload()
+    assert not page.is_visible(".notice")
+
+
+def test_a_failed_activation_can_be_reloaded_safely(page: Any) -> None:
+    sign_in(page)
+    page.fill("#invite", "12")
+    navigate(page, "#activate")
+    assert page.url.endswith("/profile/#activation")
+    assert page.inner_text("#invite-error") == "An invite code is 6 letters and digits."
+    posts: list[str] = []
+    page.on("request", lambda r: posts.extend([r.url] * (r.method == "POST")))
+    page.reload()
+    assert posts == []
+    assert not page.is_visible("#invite-error")
+
+
+def test_every_page_has_its_icon(page: Any) -> None:
+    failed: list[str] = []
+    page.on("response", lambda r: failed.extend([f"{r.url} {r.status}"] * (r.status >= 400)))
+    sign_in(page)
+    page.wait_for_load_state("networkidle")
+    icon = page.goto("/favicon.ico")
+    assert icon.status == 200
+    assert icon.headers["content-type"] in {"image/x-icon", "image/vnd.microsoft.icon"}
+    assert failed == []
