@@ -1,4 +1,4 @@
-"""Real services for the reliability tests: gunicorn, Redis and PostgreSQL processes.
+"""Real services for the reliability tests: granian, Redis and PostgreSQL processes.
 
 Every process here is started by the test that needs it and stopped by it, on a port of its
 own; the machine's shared PostgreSQL and Redis are only ever used through a database and a
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -44,7 +45,7 @@ ON_SERVICES = DATABASE_URL.startswith(("postgres://", "postgresql://")) and bool
 
 requires_services = pytest.mark.skipif(
     not ON_SERVICES,
-    reason="reliability tests run real gunicorn servers on PostgreSQL + Redis: "
+    reason="reliability tests run real granian servers on PostgreSQL + Redis: "
     "set DATABASE_URL=postgres://... and REDIS_URL=redis://... (the second run of .ci/run)",
 )
 
@@ -282,15 +283,35 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
+def image_command() -> tuple[dict[str, str], list[str]]:
+    """The Dockerfile's run stage: its GRANIAN_* variables and its CMD, so the tests serve the
+    app as the image does."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    run_stage = dockerfile[dockerfile.rindex("\nFROM ") :]
+    variables = dict(re.findall(r"(GRANIAN_[A-Z0-9_]+)=(\S+?)\s*\\?$", run_stage, re.M))
+    found = re.search(r"^CMD (\[.*\])$", run_stage, re.M)
+    if not (found and variables):
+        raise RuntimeError("no GRANIAN_* variables or no CMD in the Dockerfile's run stage")
+    return variables, json.loads(found[1])
+
+
 class Server:
-    """One gunicorn instance (the production WSGI app) on a port of its own."""
+    """One granian instance, run as the image runs it (the production WSGI app; GRANIAN_*
+    variables in ``env`` change it), on a port of its own with ``workers`` processes of
+    ``threads`` blocking threads."""
 
     def __init__(self, env: dict[str, str], workers: int = 2, threads: int = 1) -> None:
-        self.env = env
+        variables, self.argv = image_command()
+        self.env = {
+            **variables,
+            **env,
+            "GRANIAN_HOST": "127.0.0.1",
+            "GRANIAN_WORKERS": str(workers),
+            "GRANIAN_BLOCKING_THREADS": str(threads),
+            "PATH": f"{BIN}:{env.get('PATH', '/usr/bin:/bin')}",
+        }
         self.port = free_port()
-        self.workers = workers
-        self.threads = threads
-        self.log = tempfile.NamedTemporaryFile(prefix="rel-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        self.log = tempfile.NamedTemporaryFile(prefix="rel-granian-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -298,46 +319,54 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        argv = [
-            str(BIN / "gunicorn"),
-            "referral_system.wsgi:application",
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "-w",
-            str(self.workers),
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "5",
-            "--backlog",
-            "2048",
-            # gunicorn's largest request line (nginx's default buffer is 8k too); a longer
-            # URL gets gunicorn's own 414 before the application sees it.
-            "--limit-request-line",
-            "8190",
-        ]
-        if self.threads > 1:
-            argv += ["--worker-class", "gthread", "--threads", str(self.threads)]
+        # A process group of its own: stop() reaches the workers even if the main process
+        # is gone or stuck.
         self.proc = subprocess.Popen(
-            argv, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+            self.argv,
+            cwd=REPO,
+            env={**self.env, "GRANIAN_PORT": str(self.port)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
         def answers() -> bool:
             assert self.proc
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log_tail()}")
+                raise RuntimeError(f"granian exited:\n{self.log_tail()}")
             return requests.get(self.url + "/api/profile/", timeout=2).status_code == 401
 
         try:
-            wait_for(answers, 30, f"gunicorn on {self.port}")
+            wait_for(answers, 30, f"granian on {self.port}")
+            # /api/profile/ answered from one worker: wait for the others too.
+            self.wait_listening()
         except (TimeoutError, RuntimeError):
             self.stop()
-            raise RuntimeError(f"gunicorn did not start:\n{self.log_tail()}") from None
+            raise RuntimeError(f"granian did not start:\n{self.log_tail()}") from None
+        # Every worker answers its first requests now, not in the middle of a test: a
+        # keep-alive client stays with the one worker whose socket took its connection, so
+        # a test's own session may never reach the others. A new connection each spreads.
+        for _ in range(10 * int(self.env["GRANIAN_WORKERS"])):
+            requests.get(self.url + "/api/profile/", timeout=10)
+
+    def listening(self) -> int:
+        """How many sockets listen on the port: each granian worker listens on one of its own
+        (SO_REUSEPORT), from once it has loaded the app until it ends."""
+        port = f":{self.port:04X}"
+        rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+        return sum(1 for row in rows if row[1].endswith(port) and row[3] == "0A")
+
+    def wait_listening(self, timeout: float = 30) -> None:
+        """Until every worker listens (a worker started again included)."""
+        workers = int(self.env["GRANIAN_WORKERS"])
+        wait_for(lambda: self.listening() == workers, timeout, f"{workers} workers listening")
 
     def worker_pids(self) -> list[int]:
+        """The worker processes, oldest first."""
         assert self.proc
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        return [int(pid) for pid in children.split()]
+        pids = [int(pid) for pid in children.split()]
+        return sorted(pids, key=lambda pid: int(Path(f"/proc/{pid}/stat").read_text().split()[21]))
 
     def log_tail(self, lines: int = 40) -> str:
         text = Path(self.log.name).read_text(errors="replace")
@@ -349,11 +378,12 @@ class Server:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):  # then killed, below
                 self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        if self.proc:
+            with contextlib.suppress(ProcessLookupError):  # the group is gone already
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
         self.proc = None
 
     def close(self) -> None:

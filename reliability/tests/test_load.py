@@ -1,4 +1,4 @@
-"""Load without loss: a mixed load on gunicorn, then the referral data checked whole."""
+"""Load without loss: a mixed load on granian, then the referral data checked whole."""
 
 import os
 import random
@@ -114,6 +114,6 @@ def test_mixed_load_has_no_5xx_and_loses_nothing(group_factory, figure, live_db)
     figure(
         "mixed load",
         f"{total} requests in {elapsed:.0f}s from {THREADS} threads ({total / elapsed:.0f}/s) on "
-        f"gunicorn 2x4: {dict(sorted(stats.items()))}; 0 5xx; {len(activated)} activations all "
+        f"granian 2x4: {dict(sorted(stats.items()))}; 0 5xx; {len(activated)} activations all "
         "in their inviter's list; counts match, every user has a code, 0 cycles",
     )

@@ -1,7 +1,7 @@
 """Redis behind Sentinel: the primary dies under a login load; logins come back by themselves.
 
 A real redis-server primary and replica and three redis-sentinel processes (quorum 2) on
-loopback ports; gunicorn finds the master through the sentinels (REDIS_SENTINELS) and waits
+loopback ports; the app finds the master through the sentinels (REDIS_SENTINELS) and waits
 for one replica on every spent code (REDIS_WAIT_REPLICAS=1). The primary is SIGKILLed while
 threads log in; nothing restarts the app.
 """

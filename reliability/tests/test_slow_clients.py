@@ -1,13 +1,11 @@
 """Slow clients straight at granian, run as the image runs it (the Dockerfile's ENV and CMD).
 
 granian reads headers with a timeout (GRANIAN_HTTP1_HEADER_READ_TIMEOUT, 5 s in the image,
-30 s by default): a client trickling its headers is cut off. It has no body timeout, and
-gunicorn has neither: bodies trickled straight at either hold their threads, which is why
-the compose stack serves through nginx (.ci/docker.sh proves the stack with 50 slow clients).
+30 s by default): a client trickling its headers is cut off. It has no body timeout: bodies
+trickled straight at it hold its threads, which is why the compose stack serves through nginx
+(.ci/docker.sh proves the stack with 50 slow clients).
 """
 
-import json
-import re
 import socket
 import subprocess
 import time
@@ -18,21 +16,10 @@ import requests
 
 from reliability import harness
 
-DOCKERFILE = (harness.REPO / "Dockerfile").read_text()
-
-
-def image_command() -> tuple[dict[str, str], list[str]]:
-    """The run stage's GRANIAN_* variables and its CMD, read from the Dockerfile."""
-    run_stage = DOCKERFILE[DOCKERFILE.rindex("\nFROM ") :]
-    variables = dict(re.findall(r"(GRANIAN_[A-Z0-9_]+)=(\S+?)\s*\\?$", run_stage, re.M))
-    found = re.search(r"^CMD (\[.*\])$", run_stage, re.M)
-    assert found and variables
-    return variables, json.loads(found[1])
-
 
 @pytest.fixture
 def granian(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    variables, cmd = image_command()
+    variables, cmd = harness.image_command()
     port = harness.free_port()
     env = harness.server_env(
         **{**variables, "GRANIAN_HOST": "127.0.0.1", "GRANIAN_PORT": str(port)},
@@ -86,7 +73,7 @@ def test_granian_drops_a_client_trickling_its_headers_within_10_s(
     granian: str, figure: Callable[[str, str], None]
 ) -> None:
     """Within 10 s, as nginx in front does (granian's own default would hold it for 30 s)."""
-    variables, _ = image_command()
+    variables, _ = harness.image_command()
     setting = variables.get("GRANIAN_HTTP1_HEADER_READ_TIMEOUT")
     configured = f"{setting} ms" if setting else "unset, granian's default: 30 s"
     held = held_for(granian, limit=12)
