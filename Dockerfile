@@ -1,5 +1,6 @@
-# The API served by granian (WSGI), the fastest server measured in bench/; gunicorn with
-# gunicorn.conf.py is the alternative. See docs/DEPLOYMENT.md and docker-compose.yml.
+# The API served by granian (WSGI), the project's one application server, chosen by
+# measurement (bench/README.md, "One application server"). See docs/DEPLOYMENT.md and
+# docker-compose.yml.
 # Two stages: the first installs and collects, the second carries only what runs.
 
 FROM python:3.12-slim AS build
@@ -77,8 +78,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 # profile, but with a 200 ms SMS gateway it completed half the logins (bench/README.md).
 # GRANIAN_HTTP1_HEADER_READ_TIMEOUT: a client gets 5 s for its headers (granian's default
 # is 30 s); granian has no body timeout, the proxy in front (docker-compose.yml) has one.
-# The alternative:
-#   docker run ... IMAGE gunicorn --config gunicorn.conf.py
 # granian's own lines and its access log (one line a request, no query string) go through
 # the project's masking filter, as JSON lines with LOG_JSON=True (granian_logging.json).
 CMD ["granian", "--no-ws", "--access-log-fmt", "%(addr)s \"%(method)s %(path)s %(protocol)s\" %(status)d %(dt_ms).3fms", "referral_system.wsgi:application"]

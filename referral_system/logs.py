@@ -1,6 +1,7 @@
 """Log plumbing: a filter that masks phone numbers, tokens and codes, and an optional JSON format.
 
-Imported by gunicorn.conf.py before Django is set up, so nothing here touches settings.
+Loaded by granian's log config (granian_logging.json) before Django is set up, so nothing here
+touches settings.
 """
 
 import json
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 
 from environ import Env
 
-# Django's plain lines (settings), gunicorn's and granian's: one format.
+# Django's plain lines (settings) and granian's: one format.
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 # "+7 (999) 123-45-67", "+79991234567": a plus, then 10 to 15 digits with single separators.
