@@ -33,5 +33,11 @@ class InviteCycle(ApiError):
     default_detail = _("This code belongs to someone you invited, directly or not.")
 
 
+class InviteRefused(ApiError):
+    status_code = 409
+    code = "invite_refused"
+    default_detail = _("This invite code cannot be activated for your account.")
+
+
 class InvalidCursor(NotFound):
     default_detail = _("Invalid cursor.")

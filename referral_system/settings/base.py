@@ -351,6 +351,15 @@ CLIENT_IPV6_PREFIX = _int_between("CLIENT_IPV6_PREFIX", 64, 1, 128)
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
+# What each activation records for staff (referrals.models.Activation): an account this many
+# minutes old activating from the inviter's network, this many activations of one code in
+# that many minutes, numbers within this many of the invitee's. Off: recorded only; on: an
+# activation with a strong signal is refused (409 invite_refused).
+REFERRAL_SIGNALS_BLOCK = env.bool("REFERRAL_SIGNALS_BLOCK", default=False)
+REFERRAL_SIGNAL_NEW_ACCOUNT_MINUTES = env.int("REFERRAL_SIGNAL_NEW_ACCOUNT_MINUTES", default=10)
+REFERRAL_SIGNAL_BURST_ACTIVATIONS = env.int("REFERRAL_SIGNAL_BURST_ACTIVATIONS", default=5)
+REFERRAL_SIGNAL_BURST_MINUTES = env.int("REFERRAL_SIGNAL_BURST_MINUTES", default=10)
+REFERRAL_SIGNAL_CLOSE_NUMBERS = _int_between("REFERRAL_SIGNAL_CLOSE_NUMBERS", 10, 0, 10**6)
 # Downloads of one's own data (GET /api/profile/export/) per account.
 EXPORT_PER_USER_HOUR = env.int("EXPORT_PER_USER_HOUR", default=10)
 # The most a referrals page may hold (?page_size=), and the profile's and pages' default.
