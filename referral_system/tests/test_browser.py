@@ -442,7 +442,7 @@ def test_sessions_on_the_profile_log_out_another_then_everywhere(
     rows = page.locator("#session-list li")
     assert rows.count() == 2
     assert page.locator("#session-list li.current .this-device").inner_text() == "This device"
-    assert "Other Browser/2.0" in rows.nth(1).inner_text()
+    assert "Other Browser/2.0" in rows.nth(1).inner_text()  # no parser knows it: as sent
     shot(page, "8-profile-sessions")
     with page.expect_navigation(wait_until="load"):
         rows.nth(1).locator("button").click()
@@ -590,6 +590,40 @@ def test_a_second_browser_on_the_same_phone_enters_the_code_already_sent(
     navigate(page, "#code-submit")
     page.wait_for_url("**/profile/")
     first.context.close()
+
+
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_sessions_on_a_phone_in_russian_name_devices_and_fit(
+    browser: Any, live_server: Any, settings: Any
+) -> None:
+    settings.AUTH_CODE_RESEND_INTERVAL = 0
+    iphone = browser.new_context(base_url=live_server.url, user_agent=IPHONE_SAFARI).new_page()
+    sign_in(iphone)
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE_WIDTH, user_agent=ANDROID_CHROME
+    )
+    page = context.new_page()
+    in_language(page, "ru")
+    sign_in(page)
+    page.goto("/profile/#sessions")
+    devices = page.locator("#session-list .device").all_inner_texts()
+    assert devices == ["Chrome на Android", "Safari на iPhone"]
+    facts = page.locator("#session-list .session-facts")
+    widths = [facts.nth(i).bounding_box()["width"] for i in range(facts.count())]
+    assert min(widths) > 250, widths  # the whole row, the button beneath: no narrow column
+    fits(page)
+    shot(page, "15-profile-sessions-ru-360")
+    context.close()
+    iphone.context.close()
 
 
 def test_signed_out_elsewhere_then_told_why(page: Any) -> None:

@@ -155,3 +155,19 @@ def test_the_profile_links_the_account_pages(signed_in: Client) -> None:
     ru = signed_in.get("/profile/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     for said in ("Сменить номер", "Скачать мои данные", "Удалить учётную запись"):
         assert said in ru
+
+
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Mobile Safari/537.36"
+)
+
+
+def test_sessions_show_a_readable_device_name(db: None) -> None:
+    client = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=ANDROID_CHROME)
+    sign_in(client)
+    html = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="device" title="Mozilla/5.0 (Linux; Android 14;' in html
+    assert ">Chrome on Android</span>" in html
+    ru = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert ">Chrome на Android</span>" in ru
