@@ -390,11 +390,11 @@ LOGGING = {
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own lines once, through ours (its default config adds a console handler).
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         # The client logs its request URL (with the API key) and body (with the code) at DEBUG.
         "smsaero": {"level": "WARNING"},
     },
 }
-        # Django's own lines once, through ours (its default config adds a console handler).
-        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
