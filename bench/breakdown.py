@@ -121,7 +121,7 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, Any], Fixture]:
         return token_pair_issue(user=User(id=user_id, password="!"))["access"]
 
     fx = Fixture(
-        {"ordinary": token(layout.child_id(0)), "popular": token(layout.popular_id)}, [], ""
+        {"ordinary": token(layout.child_id(0)), "popular": token(layout.popular_id)}, {}, ""
     )
     requests = {
         s.name: wsgi_environ(s.method, s.path, HTTP_ACCEPT="*/*")
@@ -131,7 +131,7 @@ def measure(args: argparse.Namespace) -> tuple[dict[str, Any], Fixture]:
     for name, environ in requests.items():
         status, body = wsgi_call(app, dict(environ))
         assert status.startswith("200"), (name, status, body)
-    for _ in range(300):  # warm up: the connection, prepared statements, the token memory
+    for _ in range(300):  # warm up: the connection, prepared statements
         for environ in requests.values():
             wsgi_call(app, dict(environ))
     backend = connection.connection.info.backend_pid

@@ -151,14 +151,14 @@ def measure(args: argparse.Namespace, layout: Layout, dsn: str) -> dict[str, Any
         return tokens[user_id]
 
     for user_id in [
-        *range(layout.fresh_start, layout.users + 1),
+        *layout.pool("fresh"),
         *map(layout.child_id, range(layout.families)),
     ][: 4 * args.n + 20]:
         token(user_id)  # minted before any timing: the client's work, not the server's
     client = Client(SERVER_NAME="127.0.0.1")
     json_type = "application/json"
     phones = iter(range(9150000000, 9160000000))
-    fresh = iter(range(layout.fresh_start, layout.users + 1))
+    fresh = iter(layout.pool("fresh"))
 
     def profile(n: int) -> list[Any]:
         auth = f"Bearer {token(layout.child_id(n % layout.families))}"

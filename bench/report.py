@@ -55,13 +55,16 @@ def report(
     for t in TARGETS:
         value = t.value(every)
         goals[t.name] = {"value": round(value, 3), "target": t.goal, "met": t.met(value, t.goal)}
-    ok = {s.name: s.ok for s in SCENARIOS} | {f"server {name}": PROFILE.ok for name in compared}
+    ok = {s.name: s.ok + (s.then.ok if s.then else ()) for s in SCENARIOS}
+    ok |= {f"server {name}": PROFILE.ok for name in compared}
     failures = []
     for name, r in every.items():  # any status a scenario does not expect: every 5xx
         if wrong := {k: n for k, n in r["statuses"].items() if int(k) not in ok[name]}:
             failures.append(f"{name}: unexpected statuses {wrong}")
         if r["socket_errors"]:
             failures.append(f"{name}: {r['socket_errors']} socket errors or timeouts")
+        if r.get("pool_ran_out"):  # its last seconds ran on fewer connections
+            failures.append(f"{name}: its pool of users ran out; seed a larger one")
     return {
         "run": run,
         "scenarios": rows,

@@ -25,9 +25,10 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from itertools import repeat
 from pathlib import Path
 
 import psycopg
@@ -38,14 +39,17 @@ from bench.report import Result, load_average, machine, report, summary
 from bench.scenarios import (
     FLOOR,
     IMAGE_SERVER,
+    POOLS,
     PROFILE,
     SCENARIOS,
     SERVERS,
     SIZES,
-    VERIFY_PATH,
     WSGI_APP,
+    Member,
     Scenario,
+    first_request,
     server_command,
+    then_request,
 )
 from bench.seed import Layout, seed, verify
 
@@ -53,6 +57,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 LOTS = "1000000000"  # a rate limit no run can reach
 WRK = shutil.which("wrk") or ""
+JSON = {"Content-Type": "application/json"}
+Statuses = tuple[int, ...]
 
 
 def parse_args() -> argparse.Namespace:
@@ -249,12 +255,13 @@ def answers(url: str) -> bool:
 
 
 def run(args: argparse.Namespace, s: Scenario, fx: Fixture, seconds: int) -> Result:
-    """One scenario for ``seconds``: wrk with bench/wrk/scenario.lua, or the login driver."""
-    if s.driver == "login":
-        return drive_login(args, s, seconds)
+    """One scenario for ``seconds``: wrk with bench/wrk/scenario.lua, or the two-step driver."""
+    if s.then:
+        return drive_two_step(args, s, fx.pools.get(s.user or ""), seconds, outbox_reader(args))
     with tempfile.NamedTemporaryFile("w", prefix="bench-", suffix=".txt") as requests:
-        if s.user == "fresh":
-            requests.writelines(f"{t}\t{s.body.replace('<code>', c)}\n" for t, c in fx.fresh)
+        if s.user in POOLS:  # a line per user; wrk's script fills "<n>"
+            lines = (f"{m.token}\t{first_request(s, m, '<n>')[0]}\n" for m in fx.pools[s.user])
+            requests.writelines(lines)
         else:
             requests.write(f"{fx.tokens[s.user] if s.user else '-'}\t{s.body}\n")
         requests.flush()
@@ -285,38 +292,63 @@ def run(args: argparse.Namespace, s: Scenario, fx: Fixture, seconds: int) -> Res
     )
 
 
-def drive_login(args: argparse.Namespace, s: Scenario, seconds: int) -> Result:
-    """Whole logins from one thread per connection, each on a keep-alive connection. wrk
-    cannot read the code the server sent; these threads read it from the bench SMS outbox.
-    One login is two HTTP requests; its latency includes the outbox read (one Redis GET)."""
+def outbox_reader(args: argparse.Namespace) -> Callable[[str], str]:
+    """The code last texted to a number, read from the bench SMS outbox (bench/sms.py)."""
     from bench.sms import outbox_key  # reads the settings: after prepare()'s django.setup()
 
     outbox = redis.Redis.from_url(args.redis)
+    return lambda phone: read_code(outbox, outbox_key(phone))
+
+
+def drive_two_step(
+    args: argparse.Namespace,
+    s: Scenario,
+    pool: list[Member] | None,
+    seconds: int,
+    read: Callable[[str], str],
+) -> Result:
+    """Two-step scenarios (a login, a number change, a deletion) from one thread per
+    connection, each on a keep-alive connection: the first request has a code texted, the
+    thread reads it from the bench SMS outbox (``read``: the number's code) and sends the
+    second. One row is one sequence of two HTTP requests; its latency includes the outbox
+    read (one Redis GET). With a ``pool``, each sequence is a user of its own (thread n takes
+    users n, n + connections, ...); a thread whose users run out stops early, and the
+    result says so (``pool_ran_out``)."""
+    assert s.then is not None
+    step = s.then
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []  # list.append is atomic; the counters are one per worker
     statuses: list[Counter[int]] = [Counter() for _ in range(args.connections)]
     errors = [0] * args.connections
+    ran_out = [False] * args.connections
 
     def worker(n: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
+        senders: Iterator[Member] = (
+            iter(pool[n :: args.connections]) if pool is not None else repeat(Member())
+        )
 
-        def post(path: str, body: str) -> bool:
-            conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        def send(method: str, path: str, body: str, auth: dict[str, str], ok: Statuses) -> bool:
+            conn.request(method, path, body=body, headers=JSON | auth)
             response = conn.getresponse()
             response.read()
             statuses[n][response.status] += 1
-            return response.status in s.ok
+            return response.status in ok
 
         count = 0
         while time.perf_counter() < deadline:
+            sender = next(senders, None)
+            if sender is None:
+                ran_out[n] = True
+                break
             count += 1
-            body = s.body.replace("<n>", f"{n:02d}{count % 100_000:05d}")
-            phone = json.loads(body)["phone_number"]
+            body, headers = first_request(s, sender, f"{n:02d}{count % 100_000:05d}")
+            to = json.loads(body)["phone_number"]
             started = time.perf_counter()
             try:
-                if post(s.path, body):
-                    code = read_code(outbox, outbox_key(phone))
-                    if post(VERIFY_PATH, json.dumps({"phone_number": phone, "auth_code": code})):
+                if send(s.method, s.path, body, headers, s.ok):
+                    then, headers = then_request(s, sender, to, read(to))
+                    if send("POST", step.path, then, headers, step.ok):
                         latencies.append(time.perf_counter() - started)
             except (OSError, http.client.HTTPException):
                 errors[n] += 1
@@ -338,7 +370,7 @@ def drive_login(args: argparse.Namespace, s: Scenario, seconds: int) -> Result:
         p99_ms=percentile(latencies, 99) * 1000,
         statuses=total,
         socket_errors=sum(errors),
-        extra={"http_requests": total.total()},
+        extra={"http_requests": total.total()} | ({"pool_ran_out": True} if any(ran_out) else {}),
     )
 
 
@@ -400,6 +432,25 @@ def run_scenarios(args: argparse.Namespace, fx: Fixture, server: str) -> dict[st
     return results
 
 
+def pools_used(dsn: str, layout: Layout) -> dict[tuple[str, str], int]:
+    """What the writing scenarios did to their pools, counted in the database after the run,
+    less the one request of each that prepare() sent: users of the fresh pool who now have an
+    inviter, of the changers who no longer have their seeded number, of the leavers gone."""
+    fresh, changers, leavers = (layout.pool(name) for name in POOLS)
+    sql = """SELECT
+        count(*) FILTER (WHERE id BETWEEN %s AND %s AND invited_by_id IS NOT NULL),
+        count(*) FILTER (WHERE id BETWEEN %s AND %s
+                         AND phone_number <> '+79' || lpad(id::text, 9, '0')),
+        %s - count(*) FILTER (WHERE id BETWEEN %s AND %s)
+        FROM users_user WHERE id >= %s"""
+    ends = [fresh[0], fresh[-1], changers[0], changers[-1], len(leavers), leavers[0], leavers[-1]]
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(sql, [*ends, layout.pools_start]).fetchone()
+    assert row is not None
+    names = [("activate", "activations"), ("phone_change", "phone_changes")]
+    return dict(zip([*names, ("account_delete", "deletions")], (n - 1 for n in row), strict=True))
+
+
 def require_wrk() -> None:
     if not WRK:
         raise SystemExit("bench: wrk is missing; install it with `apt-get install -y wrk`.")
@@ -412,7 +463,7 @@ def main() -> int:
     require_wrk()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     os.environ.update(app_environment(args))
-    layout = Layout(users=args.users, referrals=args.referrals, fresh=args.fresh)
+    layout = Layout(args.users, args.referrals, args.fresh, args.changers, args.leavers)
     layout.check()
     started_at, load_before = datetime.now(UTC), load_average()
     print(f"bench: {args.users:,} users, one with {args.referrals:,} referrals; db {args.db}")
@@ -424,16 +475,14 @@ def main() -> int:
     print(f"seeded {args.users:,} users in {seed_seconds:.1f} s (COPY, then VACUUM ANALYZE)")
     clear_redis(args)
 
+    prepared = time.perf_counter()
     fx = prepare(layout)
+    print(f"prepared tokens and counted statements in {time.perf_counter() - prepared:.1f} s")
     compared = compare_servers(args, fx)
     print(f"scenarios on {args.server}")
     results = run_scenarios(args, fx, args.server)
-    with psycopg.connect(dsn) as conn:  # less the one prepare() activated
-        activated = conn.execute(
-            "SELECT count(*) - 1 FROM users_user WHERE id >= %s AND invited_by_id IS NOT NULL",
-            [layout.fresh_start],
-        ).fetchone()
-    results["activate"].extra["activations"] = activated[0] if activated else 0
+    for (name, what), n in pools_used(dsn, layout).items():
+        results[name].extra[what] = n
     for name, ms in fx.cpu_ms.items():
         results[name].extra["cpu_ms_in_process"] = ms
 
@@ -445,6 +494,8 @@ def main() -> int:
         "users": args.users,
         "popular_referrals": args.referrals,
         "fresh_users": args.fresh,
+        "changers": args.changers,
+        "leavers": args.leavers,
         "seed_seconds": round(seed_seconds, 1),
         "duration_s": args.duration,
         "read_rounds": args.read_rounds,

@@ -9,24 +9,40 @@ import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+POOLS = ("fresh", "changers", "leavers")  # a different seeded user for each request (seed.py)
+
+
+@dataclass(frozen=True)
+class Then:
+    """The second request of a two-step scenario, sent with the code the first one had texted."""
+
+    path: str
+    body: str  # "<to>": the number the first request's code went to; "<sms>": that code
+    ok: tuple[int, ...] = (200,)
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One request sent again and again for the run's duration, by wrk or the login driver."""
+    """One request sent again and again for the run's duration by wrk, or, with ``then``, two
+    requests by the two-step driver (wrk cannot read the code the server texts)."""
 
     name: str
     method: str
     path: str  # "<cursor>": the cursor of the popular user's referrals at 90 % depth
-    # whose token; "fresh": a different user, invited by nobody, for each request
-    user: Literal["ordinary", "popular", "fresh"] | None = None
-    body: str = ""  # JSON; "<n>" a 7-digit number unique to the request, "<code>" an invite code
+    # whose token; a pool (POOLS): a different user for each request
+    user: Literal["ordinary", "popular", "fresh", "changers", "leavers"] | None = None
+    # JSON; "<n>" a 7-digit number unique to the request; "<code>" the invite code a fresh
+    # user activates (an ordinary user's); "<own>" the pool user's own number
+    body: str = ""
     ok: tuple[int, ...] = (200,)  # any other status fails the run
     read: bool = False  # the reads share their seconds in rounds of alternating order
-    driver: Literal["wrk", "login"] = "wrk"  # login: send-code, read the code, verify-code
+    anonymous: bool = False  # the first request carries no token (``then`` carries it)
+    then: Then | None = None  # the second request, by POST: the code read from the SMS outbox
 
 
+VERIFY = Then("/api/auth/verify-code/", '{"phone_number": "<to>", "auth_code": "<sms>"}')
 SCENARIOS = (
     Scenario("floor", "GET", "/healthz", read=True),
     Scenario("profile", "GET", "/api/profile/", user="ordinary", read=True),
@@ -38,17 +54,60 @@ SCENARIOS = (
         user="popular",
         read=True,
     ),
-    # Seeded phones are +7 900 ...: the numbers sent to begin +7 912 (wrk) and +7 913 (logins).
+    # Seeded phones are +7 900 ... and +7 901 000 0000: the numbers sent to begin +7 912
+    # (send_code), +7 913 (logins) and +7 914 (phone changes); bench.costs uses +7 915.
     Scenario("send_code", "POST", "/api/auth/send-code/", body='{"phone_number": "+7912<n>"}'),
     Scenario(
-        "login", "POST", "/api/auth/send-code/", body='{"phone_number": "+7913<n>"}', driver="login"
+        "login", "POST", "/api/auth/send-code/", body='{"phone_number": "+7913<n>"}', then=VERIFY
     ),
     Scenario(
         "activate", "POST", "/api/profile/invite/", user="fresh", body='{"invite_code": "<code>"}'
     ),
+    Scenario(
+        "phone_change",
+        "POST",
+        "/api/profile/phone/",
+        user="changers",
+        body='{"phone_number": "+7914<n>"}',
+        then=Then("/api/profile/phone/confirm/", VERIFY.body),
+    ),
+    Scenario(  # the code comes from send-code, to the account's own number
+        "account_delete",
+        "POST",
+        "/api/auth/send-code/",
+        user="leavers",
+        body='{"phone_number": "<own>"}',
+        anonymous=True,
+        then=Then("/api/profile/delete/", '{"auth_code": "<sms>"}', ok=(204,)),
+    ),
 )
 FLOOR, PROFILE = SCENARIOS[0], SCENARIOS[1]
-VERIFY_PATH = "/api/auth/verify-code/"  # the second request of a login
+
+
+class Member(NamedTuple):
+    """Who sends a scenario's request: their access token ("" for none), their own number,
+    the invite code they activate (a fresh user's: an ordinary user's code)."""
+
+    token: str = ""
+    own: str = ""
+    code: str = ""
+
+
+def first_request(s: Scenario, who: Member, n: str) -> tuple[str, dict[str, str]]:
+    """The first request's body and headers; ``n`` fills "<n>"."""
+    body = s.body.replace("<n>", n).replace("<own>", who.own).replace("<code>", who.code)
+    return body, bearer("" if s.anonymous else who.token)
+
+
+def then_request(s: Scenario, who: Member, to: str, sms: str) -> tuple[str, dict[str, str]]:
+    """The second request's body and headers: ``sms`` is the code texted to ``to``."""
+    assert s.then is not None
+    return s.then.body.replace("<to>", to).replace("<sms>", sms), bearer(who.token)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
 
 # The one server is granian (bench/README.md, "One application server"); what is compared on
 # the profile is its shape, each sized for 2 cores: 2 workers of 4, 2 or 1 blocking threads.
@@ -76,10 +135,12 @@ SIZES: dict[str, tuple[Any, Any, str]] = {
     "users": (20_000, 1_000_000, "users seeded"),
     "referrals": (5_000, 100_000, "referrals of the popular user"),
     "fresh": (3_000, 20_000, "users invited by nobody, for the activate scenario"),
+    "changers": (3_000, 20_000, "users invited by nobody, for the phone_change scenario"),
+    "leavers": (3_000, 20_000, "users invited by a family's root, for account_delete"),
     "duration": (3, 10, "seconds per scenario"),
     "rounds": (1, 2, "rounds of the server comparison"),
     "read_rounds": (1, 4, "rounds the reads' seconds are split in, in alternating order"),
-    "connections": (16, 16, "wrk connections, login driver threads"),
+    "connections": (16, 16, "wrk connections, two-step driver threads"),
     "wrk_threads": (2, 2, "wrk threads"),
     "port": (int(PORT or 18301), int(PORT or 18300), "the server's port (BENCH_PORT)"),
     "db": ("bench_ci_db", "bench_db", "database, dropped and created"),

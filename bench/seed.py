@@ -1,11 +1,16 @@
-"""Bulk-load users_user with COPY: a popular user, ordinary families, a pool of fresh users.
+"""Bulk-load users_user with COPY: a popular user, ordinary families, pools of users that a
+scenario uses up (one user per request).
 
 Layout (ids are row numbers, so every figure in the README can be traced to a row):
   1                    the popular user, invited by nobody, with ``referrals`` referrals
   2 .. referrals+1     invited by user 1 (distinct invited_at: the deep cursor is exact)
   then families of 5   [root, child, g1, g2, g3]: child invited by root, g1..g3 by child;
                        a child is an ordinary user with an inviter and three referrals
-  last ``fresh`` rows  invited by nobody, invite nobody: the activation pool
+  then the pools       ``fresh`` rows invited by nobody, inviting nobody: they activate;
+                       ``changers`` the same: they change their number;
+                       ``leavers`` each invited by a family's root (leaver k by root k mod
+                       families): they delete their accounts, so each deletion also takes
+                       one from an inviter's count
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 
 import psycopg
+
+from bench.scenarios import POOLS
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32, as users.invite_codes
 CODE_BITS = 30  # 6 characters of 5 bits
@@ -70,6 +77,8 @@ class Layout:
     users: int
     referrals: int
     fresh: int
+    changers: int = 0
+    leavers: int = 0
 
     @property
     def popular_id(self) -> int:
@@ -80,12 +89,22 @@ class Layout:
         return self.referrals + 2
 
     @property
-    def fresh_start(self) -> int:
-        return self.users - self.fresh + 1
+    def pools_start(self) -> int:
+        return self.users - self.fresh - self.changers - self.leavers + 1
+
+    def pool(self, name: str) -> range:
+        """The ids of a pool (POOLS), which follow each other at the end, in that order."""
+        start = self.pools_start
+        for each in POOLS:
+            size: int = getattr(self, each)
+            if each == name:
+                return range(start, start + size)
+            start += size
+        raise KeyError(name)
 
     @property
     def families(self) -> int:
-        return (self.fresh_start - self.families_start) // FAMILY
+        return (self.pools_start - self.families_start) // FAMILY
 
     def child_id(self, family: int) -> int:
         """The ordinary user of a family: one inviter, three referrals."""
@@ -94,8 +113,11 @@ class Layout:
     def inviter_of(self, user_id: int) -> int | None:
         if self.popular_id < user_id < self.families_start:
             return self.popular_id
+        leavers = self.pool("leavers")
+        if user_id in leavers:
+            return self.families_start + (user_id - leavers.start) % self.families * FAMILY
         offset = user_id - self.families_start
-        if user_id >= self.fresh_start or offset < 0 or offset >= self.families * FAMILY:
+        if offset < 0 or offset >= self.families * FAMILY:
             return None
         position = offset % FAMILY
         if position == 0:
@@ -108,9 +130,14 @@ class Layout:
         if user_id == self.popular_id:
             return self.referrals
         offset = user_id - self.families_start
-        if user_id >= self.fresh_start or offset < 0 or offset >= self.families * FAMILY:
+        if offset < 0 or offset >= self.families * FAMILY:
             return 0
-        return {0: 1, 1: FAMILY - 2}.get(offset % FAMILY, 0)
+        if offset % FAMILY == 1:
+            return FAMILY - 2
+        if offset % FAMILY == 0:  # a root: its child, and the leavers it invited
+            family = offset // FAMILY
+            return 1 + self.leavers // self.families + (family < self.leavers % self.families)
+        return 0
 
     def check(self) -> None:
         if self.families < 1 or self.fresh < 1 or self.users >= 1 << CODE_BITS:

@@ -102,7 +102,7 @@ def main() -> None:
         status, _ = wsgi_call(app, dict(profile))
     assert status.startswith("200"), status
 
-    for _ in range(300):  # warm up: connections, the token memory, serializers
+    for _ in range(300):  # warm up: connections, serializers
         wsgi_call(app, dict(profile))
     best = float("inf")
     for _ in range(args.rounds):
