@@ -25,7 +25,10 @@ DB=prod_ci_$$
 SCRATCH=$(mktemp -d /tmp/prod-ci.XXXXXX)
 GRANIAN_PID=
 cleanup() {
-  if [ -n "$GRANIAN_PID" ]; then kill "$GRANIAN_PID" 2>/dev/null || true; fi
+  if [ -n "$GRANIAN_PID" ]; then
+    pkill -KILL -P "$GRANIAN_PID" 2>/dev/null || true
+    kill -KILL "$GRANIAN_PID" 2>/dev/null || true
+  fi
   dropdb -h 127.0.0.1 -U postgres --if-exists "$DB" 2>/dev/null || true
   rm -rf "$SCRATCH"
 }
@@ -116,25 +119,32 @@ GRANIAN_ENV=$(sed -n '/^ENV /,/^$/p' "$ROOT/Dockerfile" | grep -o 'GRANIAN_[A-Z0
 CMD_JSON=$("$SPY" -c 'import re,sys; print(re.search(r"^CMD (\[.*\])$", open(sys.argv[1]).read(), re.M).group(1))' "$ROOT/Dockerfile")
 echo "ENV: $(echo $GRANIAN_ENV)"
 echo "CMD: $CMD_JSON"
-image_command() {  # image_command [VAR=value ...]: the image's command with these settings too
-  # shellcheck disable=SC2086
-  env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$BIN:$PATH" "$@" \
-    "$SPY" -c 'import json, os, sys; cmd = json.loads(sys.argv[1]); os.execvp(cmd[0], cmd)' \
-    "$CMD_JSON"
-}
+# The image's command: "${IMAGE_ENV[@]}" [VAR=value ...] "${IMAGE_CMD[@]}". A simple command,
+# so that in the background $! is granian itself (env and python exec into it); a shell
+# function would leave $! naming a subshell, and granian alive after it is signalled.
+# shellcheck disable=SC2206
+IMAGE_ENV=(env $GRANIAN_ENV GRANIAN_HOST=127.0.0.1 GRANIAN_PORT="$PORT" PATH="$BIN:$PATH")
+IMAGE_CMD=("$SPY" -c 'import json, os, sys; cmd = json.loads(sys.argv[1]); os.execvp(cmd[0], cmd)'
+  "$CMD_JSON")
+# Nothing may listen on the port already: granian binds with SO_REUSEPORT, so a second server
+# there would share the requests and the checks below would read the wrong log.
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+  echo "something already answers on 127.0.0.1:$PORT (PROD_CI_PORT)" >&2; exit 1
+fi
 
 log "a bad SMS setting stops the image's command at start-up"
-image_command ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=short \
-  >"$SCRATCH/bad.log" 2>&1 &
-BAD_PID=$!
-for _ in $(seq 120); do kill -0 "$BAD_PID" 2>/dev/null || break; sleep 0.5; done
-if kill -0 "$BAD_PID" 2>/dev/null; then
-  kill "$BAD_PID"; cat "$SCRATCH/bad.log"
+"${IMAGE_ENV[@]}" ENABLE_SMS=True SMSAERO_EMAIL=sms@example.org SMSAERO_API_KEY=short \
+  "${IMAGE_CMD[@]}" >"$SCRATCH/bad.log" 2>&1 &
+GRANIAN_PID=$!
+for _ in $(seq 120); do kill -0 "$GRANIAN_PID" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$GRANIAN_PID" 2>/dev/null; then
+  cat "$SCRATCH/bad.log"
   echo "granian still running 60 s after start with an invalid SMSAERO_API_KEY" >&2; exit 1
 fi
-if wait "$BAD_PID"; then
+if wait "$GRANIAN_PID"; then
   cat "$SCRATCH/bad.log"; echo "granian exited 0 with an invalid SMSAERO_API_KEY" >&2; exit 1
 fi
+GRANIAN_PID=
 REASON=$(grep -o 'ImproperlyConfigured: SMSAERO_\* settings are invalid[^"\\]*' "$SCRATCH/bad.log" | head -1)
 test -n "$REASON" || { cat "$SCRATCH/bad.log"; exit 1; }
 echo "granian refused to serve and exited non-zero (its workers could not load the app): $REASON"
@@ -148,7 +158,7 @@ wait_healthy() {  # wait_healthy PID LOG: until /healthz answers; the log if the
 }
 
 log "the image's command serving: granian with the Dockerfile's GRANIAN_* settings"
-image_command >"$SCRATCH/granian.log" 2>&1 &
+"${IMAGE_ENV[@]}" "${IMAGE_CMD[@]}" >"$SCRATCH/granian.log" 2>&1 &
 GRANIAN_PID=$!
 wait_healthy "$GRANIAN_PID" "$SCRATCH/granian.log"
 URL="http://127.0.0.1:$PORT"
