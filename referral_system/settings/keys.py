@@ -14,6 +14,15 @@ PUBLISHED_KEYS = frozenset(
         "collectstatic-only-jwt-abcdefghijklmnopqrstuvwxyz-0123456789",
     }
 )
+# A key holding this many characters in a row of a published one is that key, trimmed or
+# dressed up ("change-me-" cut off, a suffix added). A random key shares 16 characters with
+# one of these by chance less than once in 10^20 tries.
+PUBLISHED_PIECE = 16
+_PUBLISHED_PIECES = frozenset(
+    key[i : i + PUBLISHED_PIECE].lower()
+    for key in PUBLISHED_KEYS
+    for i in range(len(key) - PUBLISHED_PIECE + 1)
+)
 # What people write where a key should go: a word such as "change-me" or "example" standing
 # on its own, or a run of the alphabet or the digits. A random key has neither (a random
 # 67-character key has about one chance in 50,000 of holding such a word: make another).
@@ -33,8 +42,21 @@ def secret_problem(value: str) -> str | None:
     """Why ``value`` cannot be a production key, or None when it can."""
     if len(value) < 50 or len(set(value)) < 10:
         return "must be set to a random value of at least 50 characters in production"
+    published = "must be set to a random value: this one is published in this repository"
     if value in PUBLISHED_KEYS:
-        return "must be set to a random value: this one is published in this repository"
+        return published
     if PLACEHOLDER_WORDS.search(value) or ALPHABET_RUN.search(value):
         return "must be set to a random value: this one looks like a placeholder"
+    if _holds_published_piece(value):
+        return published
     return None
+
+
+def _holds_published_piece(value: str) -> bool:
+    """Whether ``value`` holds ``PUBLISHED_PIECE`` characters in a row of a published key
+    (letter case aside)."""
+    lowered = value.lower()
+    return any(
+        lowered[i : i + PUBLISHED_PIECE] in _PUBLISHED_PIECES
+        for i in range(len(lowered) - PUBLISHED_PIECE + 1)
+    )
