@@ -65,8 +65,9 @@ MIDDLEWARE = [
 # bundle would show a logo from its vendor's CDN). Inline styles stay allowed: Swagger UI and
 # ReDoc set them from their scripts; scripts only from our own static files.
 CONTENT_SECURITY_POLICY = {
-    # JSON is never rendered as a page: the API's and the probes' answers need no policy.
-    "EXCLUDE_URL_PREFIXES": ["/api/", "/healthz", "/readyz"],
+    # The API's JSON is never rendered as a page. Only prefixes can be left out here, so the
+    # probes keep the policy too: "/healthz" would leave out every page under "/healthz...".
+    "EXCLUDE_URL_PREFIXES": ["/api/"],
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
@@ -211,6 +212,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Languages -------------------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ru")
+# The language switch's cookie: read by the server only, never sent by another site's request.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
