@@ -24,6 +24,9 @@ _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
 _BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
 # A one-time code quoted with its field name, in JSON or form style.
 _CODE = re.compile(r"""(["']?(?:auth_)?code["']?\s*[:=]\s*["']?)\d{4,8}""", re.IGNORECASE)
+# What could end a log line or dress it up in a terminal: control characters (C0, DEL, C1:
+# CR, LF, ESC, NEL ...) and Unicode's line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _mask_number(match: re.Match[str]) -> str:
@@ -31,6 +34,23 @@ def _mask_number(match: re.Match[str]) -> str:
     digits = [c for c in text if c.isdigit()]
     head = "+" if text.startswith("+") else ""
     return f"{head}{digits[0]}{'*' * (len(digits) - 3)}{''.join(digits[-2:])}"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group(0).encode("unicode_escape").decode("ascii")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` on one line: control characters written as Python escapes (``\\n``,
+    ``\\x1b``), so no client input can start a log line of its own."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _continued(text: str) -> str:
+    """A traceback's lines, each escaped, and each after the first indented if it is not yet:
+    an exception's message cannot make a line that passes for a record of its own."""
+    first, *rest = (escape_controls(line) for line in text.split("\n"))
+    return "\n".join([first, *(line if line[:1].isspace() else "  " + line for line in rest)])
 
 
 def mask_secrets(text: str) -> str:
@@ -43,19 +63,23 @@ def mask_secrets(text: str) -> str:
 
 
 class MaskSecretsFilter(logging.Filter):
-    """Masks the formatted message and traceback of every record that passes a handler."""
+    """Masks the formatted message and traceback of every record that passes a handler, and
+    escapes their control characters (the message on one line; the traceback's lines after
+    its first indented)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # arguments that do not fit the format: keep both
             message = f"{record.msg} {record.args}"
-        record.msg = mask_secrets(message)
+        record.msg = escape_controls(mask_secrets(message))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_secrets(record.exc_text)
+            record.exc_text = _continued(mask_secrets(record.exc_text))
+        if record.stack_info:
+            record.stack_info = _continued(record.stack_info)
         return True
 
 
