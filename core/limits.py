@@ -72,6 +72,9 @@ RULES: dict[str, Rule] = {
     # Activating an invite code: failed attempts, so the short codes cannot be enumerated.
     "invite_failures_per_user": Rule("INVITE_FAILURES_PER_USER_HOUR", HOUR),
     "invite_failures_per_ip": Rule("INVITE_FAILURES_PER_IP_HOUR", HOUR, per_client=True),
+    # Invite links (/i/<CODE>) that lead to no one: a count of their own, so a page of links
+    # to nowhere never spends the activation allowance of everyone behind the visitor's NAT.
+    "invite_link_misses_per_ip": Rule("INVITE_LINK_MISSES_PER_IP_HOUR", HOUR, per_client=True),
     # Downloading one's own data: a large account's export is long, so it is rationed.
     "export_per_user": Rule("EXPORT_PER_USER_HOUR", HOUR, "request"),
     # Staff passwords in the admin: every attempt per client, failures per account.

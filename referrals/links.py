@@ -30,9 +30,10 @@ def invite_code_owner(*, raw_code: object) -> User | None:
 
 def invite_link_owner(*, raw_code: object, client_ip: str) -> User | None:
     """``invite_code_owner`` for the public link page, which tells a live code from a missing
-    one: a miss counts against the client's failed invite attempts, as a failed activation
-    does, so codes cannot be listed there (LimitExceeded once those are spent)."""
-    with limits_held(("invite_failures_per_ip", client_ip)) as taken:
+    one: a miss counts against the client's link misses, so codes cannot be listed there
+    (LimitExceeded once those are spent, live codes too). Misses are counted apart from failed
+    activations: links any page can make a browser follow never block a real activation."""
+    with limits_held(("invite_link_misses_per_ip", client_ip)) as taken:
         owner = invite_code_owner(raw_code=raw_code)
         if owner is not None:
             taken.refund()  # a link that leads somewhere costs nothing

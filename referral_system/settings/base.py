@@ -355,6 +355,8 @@ CLIENT_IPV6_PREFIX = _int_between("CLIENT_IPV6_PREFIX", 64, 1, 128)
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
+# Invite links (/i/<CODE>) that lead to no one, per client: apart from failed activations.
+INVITE_LINK_MISSES_PER_IP_HOUR = env.int("INVITE_LINK_MISSES_PER_IP_HOUR", default=30)
 # What each activation records for staff (referrals.models.Activation): an account this many
 # minutes old activating from the inviter's network, this many activations of one code in
 # that many minutes, numbers within this many of the invitee's. Off: recorded only; on: an

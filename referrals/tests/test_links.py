@@ -246,9 +246,9 @@ def test_activation_has_its_own_section(browser_client: Client) -> None:
 def test_links_to_no_one_are_limited_per_client_so_codes_cannot_be_listed(
     browser_client: Client, friend: User, settings: Any
 ) -> None:
-    # The page tells an existing code from a missing one: misses count against the same
-    # per-IP allowance as failed activations; links that lead somewhere cost nothing.
-    settings.INVITE_FAILURES_PER_IP_HOUR = 2
+    # The page tells an existing code from a missing one: misses count against a per-IP
+    # allowance of their own; links that lead somewhere cost nothing.
+    settings.INVITE_LINK_MISSES_PER_IP_HOUR = 2
     for _ in range(5):
         assert browser_client.get(f"/i/{friend.invite_code}").status_code == 200
     for _ in range(2):
