@@ -111,9 +111,6 @@ class ActivationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # a record goes with its users (their deletion), or stays
-
     def has_undo_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("referrals.change_activation"))
 
