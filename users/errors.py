@@ -55,6 +55,13 @@ class SmsUnavailable(ApiError):
         super().__init__(detail)
 
 
+class SmsPaused(SmsUnavailable):
+    """Codes to new numbers of this destination prefix are paused (the pumping breaker)."""
+
+    code = "sms_paused"
+    default_detail = _("Codes cannot be sent to this number right now. Try again later.")
+
+
 class UserInactive(ApiError):
     status_code = 403
     code = "user_inactive"

@@ -1,7 +1,12 @@
 """One-time login codes: issue, store (as an HMAC only), check once, within the limits.
 
-A code lives in Redis as a hash {d: digest, a: wrong attempts}; putting and checking it are
-each one Lua script, so two concurrent checks of the right code can never both win.
+A code lives in Redis as a hash {d: digest, a: wrong attempts, n: the send's network budget};
+putting and checking it are each one Lua script, so two concurrent checks of the right code
+can never both win.
+
+Known numbers first: the number of an existing account is never stopped by the narrow SMS
+budgets (its client's network, its prefix) nor by the pumping breaker, which pauses codes
+to the new numbers of a prefix whose codes are mostly never verified (core.limits.BREAKERS).
 """
 
 import hmac
@@ -13,13 +18,23 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.crypto import salted_hmac
 
 from core.client_ip import client_network
-from core.limits import LimitExceeded, Then, limit_key, limits_held
+from core.limits import (
+    BreakerCheck,
+    BreakerOpen,
+    LimitExceeded,
+    Then,
+    breaker_success,
+    limit_key,
+    limits_held,
+)
 from core.redis import redis_connection, redis_key, run_script_replicated
 
-from .errors import CodeDead, InvalidCode, SmsUnavailable
+from .errors import CodeDead, InvalidCode, SmsPaused, SmsUnavailable
+from .models import User
 from .phone import phone_mask
 from .sms import SmsSendError, get_sms_backend
 from .sms.message import login_code_text
@@ -35,10 +50,11 @@ class CodeCheck(Enum):
 
 
 # Run by the send's limits once they let it through (core.limits.Then): THEN_KEYS[1] the
-# code's hash; THEN_ARGV[1] digest, THEN_ARGV[2] seconds to live. Replaces any older code.
+# code's hash; THEN_ARGV[1] digest, THEN_ARGV[2] seconds to live, THEN_ARGV[3] the counter of
+# the client network's SMS budget this send spent ('' for none). Replaces any older code.
 _PUT = """
 redis.call('DEL', THEN_KEYS[1])
-redis.call('HSET', THEN_KEYS[1], 'd', THEN_ARGV[1], 'a', 0)
+redis.call('HSET', THEN_KEYS[1], 'd', THEN_ARGV[1], 'a', 0, 'n', THEN_ARGV[3] or '')
 redis.call('EXPIRE', THEN_KEYS[1], THEN_ARGV[2])
 """
 # KEYS[1] the code's hash, KEYS[2] the number's resend cooldown; ARGV[1] digest, ARGV[2]
@@ -46,12 +62,17 @@ redis.call('EXPIRE', THEN_KEYS[1], THEN_ARGV[2])
 # the last one kills the code: it stays, dead ('x'), until it would have expired, so the
 # right code then gets its own answer, and the cooldown goes (a new code may be asked for at
 # once). A guess when no code is live counts the same on a stand-in ('p'), so the answers
-# (attempts left, a dead code) never tell a stranger whether a number has a live code.
-# Returns {result, attempts left}.
+# (attempts left, a dead code) never tell a stranger whether a number has a live code. A
+# code proved gives its send back to its network's SMS budget (while that day's counter
+# lives): that budget counts the codes nobody proved. Returns {result, attempts left}.
 _CHECK = """
-local h = redis.call('HMGET', KEYS[1], 'd', 'x')
+local h = redis.call('HMGET', KEYS[1], 'd', 'x', 'n')
 if h[2] then return {'dead', 0} end
-if h[1] == ARGV[1] then redis.call('DEL', KEYS[1]); return {'ok', 0} end
+if h[1] == ARGV[1] then
+    redis.call('DEL', KEYS[1])
+    if h[3] and h[3] ~= '' and redis.call('EXISTS', h[3]) == 1 then redis.call('DECR', h[3]) end
+    return {'ok', 0}
+end
 local result = h[1] and 'wrong' or 'missing'
 local used = redis.call('HINCRBY', KEYS[1], 'a', 1)
 if used == 1 and not h[1] then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
@@ -103,6 +124,28 @@ def code_check(*, phone: str, code: str, purpose: str = "") -> tuple[CodeCheck, 
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
 
 
+# The pumping breaker of codes, per destination prefix (core.limits.BREAKERS).
+PUMPING = "sms_pumping"
+# The budgets that a known number counts in and is never stopped by.
+NARROW_BUDGETS = ("sms_per_network_day", "sms_per_prefix_day")
+
+
+def _known(phone: str) -> bool:
+    """Whether an account holds ``phone`` (one indexed read). A database that does not answer
+    makes it a new number: the narrow budgets and the breaker then stand (fail closed)."""
+    try:
+        return User.objects.filter(phone_number=phone).exists()
+    except DatabaseError as exc:
+        logger.warning("send-code: the database did not answer (%s)", type(exc).__name__)
+        return False
+
+
+def pumping_guard_on() -> bool:
+    """SMS_PUMPING_GUARD, or when unset, whether the SMS backend reaches real phones."""
+    guard = settings.SMS_PUMPING_GUARD
+    return get_sms_backend().reaches_phones if guard is None else bool(guard)
+
+
 def code_send(
     *,
     phone: str,
@@ -114,23 +157,42 @@ def code_send(
 
     The limits are one atomic step; when the SMS cannot be sent they are given back (the IP's
     request count excepted), so a failed send starts no cooldown and spends no budget. The
-    SMS budgets run out narrowest first: the client's network, the destination's prefix, and
-    last the whole site's. A test number (TEST_PHONE_NUMBERS) is sent nothing and spends none.
+    phone's hourly cap counts per client network too. The SMS budgets run out narrowest
+    first: the client's network, the destination's prefix, the new numbers' share, and last
+    the whole site's; an existing account's number counts in the narrow ones and is stopped
+    by neither them nor the pumping breaker. A test number (TEST_PHONE_NUMBERS) is sent
+    nothing and spends none.
     """
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
-    checks = [("send_per_ip", client_ip), ("send_per_phone", phone)]
+    network = client_network(client_ip)
+    checks = [
+        ("send_per_ip", client_ip),
+        ("send_per_phone_network", f"{phone} {network}"),
+        ("send_per_phone", phone),
+    ]
+    uncapped: tuple[str, ...] = ()
+    breaker = None
+    budget = ""  # the network budget's counter, given back when the code is proved
     if test_code is None:  # a test number is sent nothing: no cooldown, no budget
+        prefix = phone[: settings.SMS_BUDGET_PREFIX_LENGTH]
+        known = _known(phone)
         checks += [
             ("send_cooldown", phone),
-            ("sms_per_network_day", client_network(client_ip)),
-            ("sms_per_prefix_day", phone[: settings.SMS_BUDGET_PREFIX_LENGTH]),
+            ("sms_per_network_day", network),
+            ("sms_per_prefix_day", prefix),
+            *([] if known else [("sms_new_numbers_per_day", "")]),
             ("sms_per_day", ""),
         ]
+        uncapped = NARROW_BUDGETS if known else ()
+        if pumping_guard_on():
+            breaker = BreakerCheck(PUMPING, prefix, exempt=known)
+        budget = limit_key("sms_per_network_day", network)
     code = test_code or f"{secrets.randbelow(10**6):06d}"
     key = _code_key(phone, purpose)
-    put = Then(_PUT, [key], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT])
+    put = Then(_PUT, [key], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT, budget])
     backend = get_sms_backend()
-    with _sms_budgets_as_unavailable(), limits_held(*checks, then=put) as taken:
+    held = limits_held(*checks, then=put, uncapped=uncapped, breaker=breaker)
+    with _sms_budgets_as_unavailable(), held as taken:
         # The code is stored in the same step as the limits are taken.
         try:
             if test_code is None:
@@ -160,26 +222,37 @@ def code_send(
 
 @contextmanager
 def _sms_budgets_as_unavailable() -> Iterator[None]:
-    """An SMS budget that ran out is not the client's own doing: 503, not 429."""
+    """An SMS budget that ran out, or a pause of the number's prefix, is not the client's own
+    doing: 503, not 429."""
     try:
         yield
     except LimitExceeded as exc:
-        if exc.rule in ("sms_per_prefix_day", "sms_per_day"):
+        if exc.rule in ("sms_per_prefix_day", "sms_new_numbers_per_day", "sms_per_day"):
             raise SmsUnavailable(retry_after=exc.retry_after) from None
         raise
+    except BreakerOpen as exc:
+        raise SmsPaused(retry_after=exc.retry_after) from None
 
 
 def code_verify(*, phone: str, code: str, client_ip: str, purpose: str = "") -> None:
     """Spend the code for ``phone`` if ``code`` is right; raise InvalidCode or TooManyRequests.
 
     A failure slot is taken before the check, so no burst of parallel guesses can get past
-    the per-phone failure cap. It is given back on success, and when no code is live: guesses
-    against a number that has no code cannot guess anything, and must not lock its owner out.
+    the per-phone failure caps (the phone's, and the phone's from this client network: one
+    network's guesses never spend the whole phone's). It is given back on success, and when
+    no code is live: guesses against a number that has no code cannot guess anything, and
+    must not lock its owner out. A code proved counts as verified for the pumping breaker.
     """
-    checks = ("verify_per_ip", client_ip), ("verify_failures_per_phone", phone)
+    checks = (
+        ("verify_per_ip", client_ip),
+        ("verify_failures_per_phone_network", f"{phone} {client_network(client_ip)}"),
+        ("verify_failures_per_phone", phone),
+    )
     with limits_held(*checks) as taken:
         result, left = code_check(phone=phone, code=code, purpose=purpose)
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
+    if result is CodeCheck.OK and test_code is None and pumping_guard_on():
+        breaker_success(PUMPING, phone[: settings.SMS_BUDGET_PREFIX_LENGTH])
     if test_code is not None and result is CodeCheck.MISSING:  # no send needed, as Firebase's
         result = CodeCheck.OK if hmac.compare_digest(code, test_code) else CodeCheck.WRONG
     if test_code is not None and result is CodeCheck.OK:
@@ -192,5 +265,5 @@ def code_verify(*, phone: str, code: str, client_ip: str, purpose: str = "") -> 
         return
     if result is CodeCheck.DEAD:
         raise CodeDead()
-    failures_left = taken.left["verify_failures_per_phone"]
+    failures_left = min(taken.left[name] for name, _subject in checks[1:])
     raise InvalidCode(attempts_left=max(0, min(left, failures_left)))

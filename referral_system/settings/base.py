@@ -328,17 +328,37 @@ ALLOW_TEST_PHONE_NUMBERS = env.bool("ALLOW_TEST_PHONE_NUMBERS", default=False)
 AUTH_CODE_TIMEOUT = env.int("AUTH_CODE_TIMEOUT", default=300)
 AUTH_CODE_MAX_ATTEMPTS = env.int("AUTH_CODE_MAX_ATTEMPTS", default=5)
 AUTH_CODE_RESEND_INTERVAL = env.int("AUTH_CODE_RESEND_INTERVAL", default=60)
+# Codes and failed checks per phone an hour from one client network (an IPv4 /24, an IPv6
+# /48); from all networks together, AUTH_CODE_PHONE_NETWORKS times as many: a stranger
+# hammering someone's number spends their own network's share, and the owner has the rest.
 AUTH_CODE_SENDS_PER_PHONE_HOUR = env.int("AUTH_CODE_SENDS_PER_PHONE_HOUR", default=5)
 AUTH_CODE_FAILURES_PER_PHONE_HOUR = env.int("AUTH_CODE_FAILURES_PER_PHONE_HOUR", default=20)
+AUTH_CODE_PHONE_NETWORKS = _int_between("AUTH_CODE_PHONE_NETWORKS", 2, 1, 100)
 AUTH_SEND_PER_IP_HOUR = env.int("AUTH_SEND_PER_IP_HOUR", default=30)
 AUTH_VERIFY_PER_IP_HOUR = env.int("AUTH_VERIFY_PER_IP_HOUR", default=60)
 SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)  # the whole site's, per UTC day
 # Narrower budgets that run out first: per client network (/24, /48) and per destination
 # prefix (the number's first SMS_BUDGET_PREFIX_LENGTH characters: "+7999" by default).
-SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=200)
+# A code verified gives its network's SMS back: that budget counts codes nobody proved.
+SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=100)
 SMS_DAILY_BUDGET_PER_PREFIX = env.int("SMS_DAILY_BUDGET_PER_PREFIX", default=2_000)
+# The numbers of existing accounts are never stopped by those two (they count in them), and
+# this share of the site's budget (percent) is theirs alone.
+SMS_DAILY_BUDGET_KNOWN_SHARE = _int_between("SMS_DAILY_BUDGET_KNOWN_SHARE", 20, 0, 100)
 # "+7" at least; E.164 has 16 characters at most.
 SMS_BUDGET_PREFIX_LENGTH = _int_between("SMS_BUDGET_PREFIX_LENGTH", 5, 2, 16)
+# The pumping breaker (users/otp.py): over the last SMS_PUMPING_WINDOW seconds, a prefix with
+# at least SMS_PUMPING_MIN_SENDS codes sent and fewer than SMS_PUMPING_MIN_VERIFIED_RATIO of
+# them verified is paused for numbers no account holds (503 sms_paused), for a window. Empty:
+# on when the SMS backend reaches real phones; True or False force it.
+SMS_PUMPING_GUARD = (
+    env.bool("SMS_PUMPING_GUARD") if env.str("SMS_PUMPING_GUARD", default="") else None
+)
+SMS_PUMPING_WINDOW = _int_between("SMS_PUMPING_WINDOW", 3600, 300, 86400)
+SMS_PUMPING_MIN_SENDS = _int_between("SMS_PUMPING_MIN_SENDS", 50, 1, 10**9)
+SMS_PUMPING_MIN_VERIFIED_RATIO = env.float("SMS_PUMPING_MIN_VERIFIED_RATIO", default=0.2)
+if not 0 <= SMS_PUMPING_MIN_VERIFIED_RATIO <= 1:
+    raise ImproperlyConfigured("SMS_PUMPING_MIN_VERIFIED_RATIO must be from 0 to 1.")
 # The reverse proxies in front of us (addresses or networks): X-Forwarded-For is believed
 # only when the direct peer is one of them (core/client_ip.py). Empty: nobody's is.
 try:

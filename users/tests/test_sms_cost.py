@@ -7,6 +7,8 @@ from django.test import override_settings
 
 from .helpers import assert_error, send
 
+pytestmark = pytest.mark.django_db  # send-code asks whether an account holds the number
+
 
 @pytest.mark.parametrize(
     "phone",
@@ -39,7 +41,9 @@ def test_a_destination_prefix_spends_its_own_budget(api, outbox) -> None:
     assert len(outbox) == 3
 
 
-@override_settings(SMS_DAILY_BUDGET=10, TRUSTED_PROXIES=["127.0.0.1/32"])
+@override_settings(
+    SMS_DAILY_BUDGET=10, SMS_DAILY_BUDGET_KNOWN_SHARE=0, TRUSTED_PROXIES=["127.0.0.1/32"]
+)
 def test_each_budget_is_logged_at_half_four_fifths_and_all_of_it(api, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="core.limits"):
         for n in range(11):
