@@ -106,9 +106,18 @@ RULES: dict[str, Rule] = {
     "invite_link_misses_per_ip": Rule("INVITE_LINK_MISSES_PER_IP_HOUR", HOUR, per_client=True),
     # Downloading one's own data: a large account's export is long, so it is rationed.
     "export_per_user": Rule("EXPORT_PER_USER_HOUR", HOUR, "request"),
-    # Staff passwords in the admin: every attempt per client, failures per account.
+    # Staff passwords in the admin (referral_system/admin.py): each check is a slow hash, so
+    # every attempt counts per client, per client network (an IPv4 /24, an IPv6 /48) and for
+    # the whole site; failures per account from untrusted browsers together, and per device
+    # cookie (a browser that signed in to that account before) on its own.
     "admin_login_per_ip": Rule("ADMIN_LOGIN_PER_IP_HOUR", HOUR, "request", per_client=True),
+    "admin_login_per_network": Rule(
+        "ADMIN_LOGIN_PER_NETWORK_HOUR", HOUR, "request", per_client=True
+    ),
     "admin_login_failures_per_account": Rule("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", HOUR),
+    "admin_login_site_minute": Rule("ADMIN_LOGIN_SITE_PER_MINUTE", 60, "request"),
+    "admin_login_site_hour": Rule("ADMIN_LOGIN_SITE_PER_HOUR", HOUR, "request"),
+    "admin_login_failures_per_device": Rule("ADMIN_LOGIN_FAILURES_PER_DEVICE_HOUR", HOUR),
 }
 
 

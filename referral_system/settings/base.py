@@ -395,6 +395,14 @@ REFERRALS_PAGE_SIZE = _int_between("REFERRALS_PAGE_SIZE", 100, 1, REFERRALS_MAX_
 # --- The admin (staff sign in with a password) ---------------------------------------------
 ADMIN_LOGIN_PER_IP_HOUR = env.int("ADMIN_LOGIN_PER_IP_HOUR", default=20)
 ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR = env.int("ADMIN_LOGIN_FAILURES_PER_ACCOUNT_HOUR", default=10)
+# Each password check is a slow hash: attempts per client network (/24, /48) and for the whole
+# site, from browsers without a device cookie (more than a staff team makes), bound its CPU.
+ADMIN_LOGIN_PER_NETWORK_HOUR = env.int("ADMIN_LOGIN_PER_NETWORK_HOUR", default=40)
+ADMIN_LOGIN_SITE_PER_MINUTE = env.int("ADMIN_LOGIN_SITE_PER_MINUTE", default=5)
+ADMIN_LOGIN_SITE_PER_HOUR = env.int("ADMIN_LOGIN_SITE_PER_HOUR", default=60)
+# A browser that signed in to an account holds a device cookie for it (90 days): its failures
+# count on their own, so failures from elsewhere never lock the account's owner out.
+ADMIN_LOGIN_FAILURES_PER_DEVICE_HOUR = env.int("ADMIN_LOGIN_FAILURES_PER_DEVICE_HOUR", default=5)
 
 # Logs go to stdout, masked (no phone numbers, tokens or codes); LOG_JSON=True for JSON lines.
 LOG_JSON = env.bool("LOG_JSON", default=False)
