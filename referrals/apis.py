@@ -230,7 +230,8 @@ class InviteActivateApi(APIView):
             404: error("`invite_code_not_found`: no user has this code."),
             409: error(
                 "`invite_code_already_activated`: you activated another code before; "
-                "`invite_cycle`: the code's owner was invited by you, directly or not."
+                "`invite_cycle`: the code's owner was invited by you, directly or not; "
+                "`invite_refused`: refused for a fraud signal (only with REFERRAL_SIGNALS_BLOCK)."
             ),
             429: RATE_LIMITED,
             503: UNAVAILABLE,

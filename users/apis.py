@@ -194,8 +194,9 @@ class SendCodeApi(PublicApi):
             400: INVALID_INPUT,
             429: RATE_LIMITED,
             503: error(
-                "`sms_unavailable`: the SMS could not be sent; `service_unavailable`: "
-                "a backing service is down."
+                "`sms_unavailable`: the SMS could not be sent; `sms_paused`: codes to new "
+                "numbers of this prefix are paused for now (`Retry-After`); "
+                "`service_unavailable`: a backing service is down."
             ),
         },
         security=[],
@@ -373,7 +374,7 @@ class PhoneChangeApi(APIView):
             ),
             401: UNAUTHORIZED,
             429: RATE_LIMITED,
-            503: error("`sms_unavailable`, `service_unavailable`."),
+            503: error("`sms_unavailable`, `sms_paused`, `service_unavailable`."),
         },
     )
     def post(self, request: Request) -> Response:

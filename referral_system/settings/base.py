@@ -279,6 +279,10 @@ SWAGGER_SETTINGS = {
     },
     "USE_SESSION_AUTH": False,
     "DEFAULT_INFO": "core.api_docs.API_INFO",
+    # Bodies open on their example (what "Try it out" sends), not on the model's types.
+    "DEFAULT_MODEL_RENDERING": "example",
+    # The schema's address under the title: /swagger.json rather than ?format=openapi.
+    "SPEC_URL": ("schema-json", {"format": ".json"}),
 }
 
 # --- Phone login and one-time codes ---------------------------------------------------------
