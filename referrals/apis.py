@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.api_docs import (
+    EXAMPLE_CODE,
+    EXAMPLE_PHONE,
     INVALID_CODE_ERROR,
     RATE_LIMITED,
     UNAUTHORIZED,
@@ -28,7 +30,6 @@ from core.errors import ApiError
 from core.fields import StrictCharField
 from core.limits import limits_take
 from users.apis import (
-    EXAMPLE_PHONE,
     PublicApi,
     VerifyCodeInput,
     VerifyCodeOutput,
@@ -154,7 +155,12 @@ class ReferralPageOutput(serializers.Serializer):
 class InviteInput(serializers.Serializer):
     invite_code = StrictCharField(
         max_length=INPUT_MAX_LENGTH,
-        help_text="Someone else's code; case, spaces and hyphens do not matter, O reads as 0.",
+        help_text="Someone else's invite code: the `invite_code` of their profile, or the end "
+        "of their invite link (/i/<CODE>); case, spaces and hyphens do not matter, O reads as 0. "
+        "The example only shows the shape (404 `invite_code_not_found`). To try it in "
+        "development, sign in on this site's home page in a private window with another "
+        "number (the code page links to the SMS inbox) and copy the invite code its profile "
+        "shows.",
     )
 
     class Meta:
@@ -252,12 +258,15 @@ class SignUpInput(VerifyCodeInput):
     invite_code = StrictCharField(
         max_length=INPUT_MAX_LENGTH,
         required=False,
-        help_text="Optional: someone's invite code, activated right after the login.",
+        help_text="Optional: someone else's invite code (see POST /api/profile/invite/ for where "
+        "to get one), activated right after the login.",
     )
 
     class Meta:
         ref_name = "VerifyCodeInput"
-        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE, "auth_code": "000000"}}
+        swagger_schema_fields = {
+            "example": {"phone_number": EXAMPLE_PHONE, "auth_code": EXAMPLE_CODE}
+        }
 
 
 class InviteResultOutput(serializers.Serializer):

@@ -16,6 +16,9 @@ from rest_framework.views import APIView
 
 from core.api_docs import (
     BAD_INPUT,
+    EXAMPLE_CODE,
+    EXAMPLE_NEW_PHONE,
+    EXAMPLE_PHONE,
     INVALID_CODE_ERROR,
     RATE_LIMITED,
     UNAUTHORIZED,
@@ -60,10 +63,6 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(str(exc.detail), code=exc.code) from None
 
 
-EXAMPLE_PHONE = "+79000000000"  # the development test numbers (TEST_PHONE_NUMBERS)
-EXAMPLE_NEW_PHONE = "+79000000001"
-
-
 class SendCodeInput(serializers.Serializer):
     phone_number = PhoneField()
 
@@ -96,7 +95,9 @@ class VerifyCodeInput(serializers.Serializer):
 
     class Meta:
         ref_name = "VerifyCodeInput"
-        swagger_schema_fields = {"example": {"phone_number": EXAMPLE_PHONE, "auth_code": "000000"}}
+        swagger_schema_fields = {
+            "example": {"phone_number": EXAMPLE_PHONE, "auth_code": EXAMPLE_CODE}
+        }
 
     def validate_auth_code(self, value: str) -> str:
         if not CODE_RE.match(value):
@@ -138,11 +139,17 @@ class TokenField(StrictCharField):
 
 
 class RefreshInput(serializers.Serializer):
-    refresh = TokenField(max_length=TOKEN_MAX_LENGTH)
+    refresh = TokenField(
+        max_length=TOKEN_MAX_LENGTH,
+        help_text="Your `refresh` token: verify-code's answer has it, and each refresh's answer "
+        "the next one. Only the server can make one, so paste yours over the example.",
+    )
 
     class Meta:
         ref_name = "RefreshInput"
-        swagger_schema_fields = {"example": {"refresh": "<the refresh token from verify-code>"}}
+        swagger_schema_fields = {
+            "example": {"refresh": "PASTE the refresh token from verify-code's answer here"}
+        }
 
 
 class SessionOutput(serializers.Serializer):
@@ -213,10 +220,13 @@ class TokenRefreshApi(PublicApi):
         operation_id="auth_token_refresh",
         operation_summary="Trade a refresh token for a new pair of its session (the old one dies)",
         operation_description=(
-            "A refresh token works once. Presented again more than `JWT_REFRESH_REUSE_GRACE` "
-            "seconds (10 by default) after it was spent, it is taken for a stolen copy and "
-            "its whole session ends: every refresh and access token of it. Within that "
-            "window (two tabs, a retry after a lost answer) it is only refused."
+            "Try it out with your own `refresh` token pasted over the example (the example "
+            "itself answers 401). A refresh token works once. The one the latest rotation "
+            "replaced, presented again within `JWT_REFRESH_REUSE_GRACE` seconds (10 by "
+            "default; two tabs, a retry after a lost answer), gets that rotation's pair again. "
+            "Any other spent token of the session (that one after the window, or an older one) "
+            "is taken for a stolen copy: the whole session ends, every refresh and access "
+            "token of it."
         ),
         request_body=RefreshInput,
         responses={
@@ -243,8 +253,10 @@ class LogoutApi(PublicApi):
         operation_id="auth_logout",
         operation_summary="Log out: end the refresh token's session",
         operation_description=(
-            "Its refresh tokens stop working, and its access tokens at once. "
-            "Logging out of an ended session is harmless (204)."
+            "Try it out with your newest `refresh` token pasted over the example (the example "
+            "itself answers 401). Its refresh tokens stop working, and its access tokens at "
+            "once: log in again for a new pair. Logging out of an ended session is harmless "
+            "(204)."
         ),
         request_body=RefreshInput,
         responses={
@@ -269,7 +281,8 @@ SESSION_NOT_FOUND = error(
 SESSION_ID = openapi.Parameter(
     "session_id",
     openapi.IN_PATH,
-    "A session's `id` from the list.",
+    "A session's `id` from GET /api/auth/sessions/ (the one marked `current` is this token's: "
+    "ending it ends the token you authorized with).",
     type=openapi.TYPE_STRING,
     format=openapi.FORMAT_UUID,
     required=True,
@@ -279,7 +292,7 @@ SESSION_ID = openapi.Parameter(
 class SessionsApi(APIView):
     @swagger_auto_schema(
         operation_id="auth_sessions_list",
-        operation_summary="Your sessions (logins), newest first; `current` is this token's",
+        operation_summary="Your sessions (logins), newest first; this token's is marked current",
         responses={200: SessionOutput(many=True), 401: UNAUTHORIZED, 503: UNAVAILABLE},
     )
     def get(self, request: Request) -> Response:
@@ -330,7 +343,7 @@ class PhoneChangeConfirmInput(VerifyCodeInput):
     class Meta:
         ref_name = "PhoneChangeConfirmInput"
         swagger_schema_fields = {
-            "example": {"phone_number": EXAMPLE_NEW_PHONE, "auth_code": "000000"}
+            "example": {"phone_number": EXAMPLE_NEW_PHONE, "auth_code": EXAMPLE_CODE}
         }
 
 
@@ -345,12 +358,14 @@ class PhoneChangeOutput(serializers.Serializer):
 
 class AccountDeleteInput(serializers.Serializer):
     auth_code = StrictCharField(
-        max_length=6, help_text="A fresh code sent to the account's own number (send-code)."
+        max_length=6,
+        help_text="A fresh code sent to the account's own number by send-code (a test number's "
+        "fixed code in development).",
     )
 
     class Meta:
         ref_name = "AccountDeleteInput"
-        swagger_schema_fields = {"example": {"auth_code": "000000"}}
+        swagger_schema_fields = {"example": {"auth_code": EXAMPLE_CODE}}
 
     validate_auth_code = VerifyCodeInput.validate_auth_code
 
@@ -430,7 +445,8 @@ class AccountDeleteApi(APIView):
         operation_id="profile_delete",
         operation_summary="Delete your account, with a fresh code sent to your number",
         operation_description=(
-            "Send a code to your own number first (send-code). Every session ends, the number "
+            "Send a code to your own number first (send-code; a development test number needs "
+            "none, its fixed code works). Every session ends, the number "
             "is erased and free to sign up again. The people you invited keep their accounts "
             "(their profile then shows no activated code); your inviter's list and count no "
             "longer include you."
