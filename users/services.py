@@ -87,7 +87,7 @@ def phone_change_code_send(*, user: User, phone: str, client_ip: str) -> SentCod
 
 
 def phone_change_confirm(
-    *, user: User, phone: str, code: str, client_ip: str, keep_session: uuid.UUID
+    *, user: User, phone: str, code: str, client_ip: str, keep_session: uuid.UUID | None
 ) -> User:
     """Make ``phone`` ``user``'s number once its code is proved: every other session of the
     account ends, in the same transaction; ``PhoneTaken`` if another account holds it."""

@@ -297,7 +297,7 @@ def phone_change_confirm_page(request: HttpRequest) -> HttpResponse:
             client_ip=client_ip(request),
             # A password sign-in (the admin's) has no login session: every one of the
             # account's ends, and this browser goes on all the same.
-            keep_session=login_session_of(request),  # type: ignore[arg-type]
+            keep_session=login_session_of(request),
         )
     except TokenNotValid:  # this browser's session ended meanwhile
         return _log_out(request)
