@@ -55,8 +55,10 @@ PY
 import json, sys
 
 for n, path in enumerate(sys.argv[1:], 1):
-    stats = json.load(open(path))["run"]["stats"]["assertions"]
-    print(f"newman run {n}: {stats['total'] - stats['failed']} passed, {stats['failed']} failed")
+    stats = json.load(open(path))["run"]["stats"]
+    asserted, sent = stats["assertions"], stats["requests"]["total"]
+    passed = asserted["total"] - asserted["failed"]
+    print(f"newman run {n}: {passed} passed, {asserted['failed']} failed ({sent} requests)")
 PY
   if [ "$status" -ne 0 ]; then
     tail -n 40 "$work/server.log"
