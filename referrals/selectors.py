@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from users.models import User
 
@@ -75,17 +77,15 @@ def cursor_after(row: Referral) -> str:
     return _encode(_AFTER, row.invited_at, row.id)
 
 
-def _after(position: datetime, row_id: int) -> Q:
-    """Rows older than the position, newest first. ``invited_at <= position`` is redundant
-    with the rest, and what lets PostgreSQL start the index scan at the position."""
-    older = Q(invited_at__lt=position) | Q(invited_at=position, id__lt=row_id)
-    return older & Q(invited_at__lte=position)
-
-
-def _before(position: datetime, row_id: int) -> Q:
-    """Rows newer than the position (read oldest first, then reversed)."""
-    newer = Q(invited_at__gt=position) | Q(invited_at=position, id__gt=row_id)
-    return newer & Q(invited_at__gte=position)
+def _beyond(operator: str, position: datetime, row_id: int) -> RawSQL:
+    """Rows past the position in (activation time, id) order, as one row comparison: the one
+    form PostgreSQL reads as a range of user_referrals_idx, in the index's order. Written as
+    ``invited_at < t OR (invited_at = t AND id < i)`` it estimates a handful of rows and
+    sorts them (test_a_deep_referral_page_is_one_range_read_of_its_index)."""
+    moment = connection.ops.adapt_datetimefield_value(position)
+    return RawSQL(  # noqa: S611 (the operator is ours, "<" or ">"; the values are parameters)
+        f"(invited_at, id) {operator} (%s, %s)", (moment, row_id), output_field=BooleanField()
+    )
 
 
 def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> ReferralPage:
@@ -95,10 +95,10 @@ def referral_page(*, user_id: int, size: int, cursor: str | None = None) -> Refe
     if cursor:
         direction, position, row_id = _decode(cursor)
         backwards = direction == _BEFORE
-        if backwards:
-            rows = rows.filter(_before(position, row_id)).order_by("invited_at", "id")
+        if backwards:  # newer rows, read oldest first, then reversed
+            rows = rows.filter(_beyond(">", position, row_id)).order_by("invited_at", "id")
         else:
-            rows = rows.filter(_after(position, row_id))
+            rows = rows.filter(_beyond("<", position, row_id))
     values = rows.values_list("phone_number", "invited_at", "id")[: size + 1]  # +1: more?
     found = [Referral(phone, at, row_id) for phone, at, row_id in values]  # type: ignore[arg-type]
     more = len(found) > size
