@@ -215,7 +215,7 @@ def code_send(
     return SentCode(
         phone_number=phone,
         expires_in=settings.AUTH_CODE_TIMEOUT,
-        resend_in=settings.AUTH_CODE_RESEND_INTERVAL,
+        resend_in=0 if test_code else settings.AUTH_CODE_RESEND_INTERVAL,  # none: nothing sent
         debug_code=code if reveal else None,
     )
 

@@ -30,7 +30,7 @@ from core.pages import error_text, first_error
 
 from .apis import AccountDeleteInput, SendCodeInput, VerifyCodeInput, user_agent_of
 from .dev_inbox import inbox_available
-from .errors import TokenNotValid
+from .errors import CodeDead, TokenNotValid
 from .models import User
 from .otp import SentCode, code_send
 from .pages import browser_login, login_session_of, signed_in, signed_in_page
@@ -58,6 +58,13 @@ class CodeFlow:
 
     def resend_in(self, request: HttpRequest) -> int:
         return max(0, round(request.session.get(self.resend_key, 0) - time.time()))
+
+    def refused(self, request: HttpRequest, exc: ApiError) -> str:
+        """A code check refused, in words; a code killed by wrong guesses opens "send again"
+        at once, as the server does."""
+        if isinstance(exc, CodeDead):
+            request.session[self.resend_key] = time.time()
+        return error_text(exc)
 
 
 SIGN_IN = CodeFlow("login_phone", "login_resend_at")
@@ -106,11 +113,14 @@ def _phone_of(phone_input: str) -> tuple[str | None, str | None]:
 
 
 def _code_context(request: HttpRequest, flow: CodeFlow, phone: str, **extra: Any) -> dict[str, Any]:
+    # A development test number is sent nothing: its fixed code is the hint.
+    test_code = settings.TEST_PHONE_NUMBERS.get(phone) if settings.DEBUG else None
     return {
         "phone": phone,
         "resend_in": flow.resend_in(request),
         "expires_minutes": settings.AUTH_CODE_TIMEOUT // 60,
-        "console_hint": settings.DEBUG and get_sms_backend().reveals_codes,
+        "test_code": test_code,
+        "console_hint": settings.DEBUG and get_sms_backend().reveals_codes and not test_code,
         "inbox": inbox_available(),
         **extra,
     }
@@ -185,7 +195,7 @@ def code_page(request: HttpRequest) -> HttpResponse:
             lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
         )
     except ApiError as exc:
-        context = _code_context(request, SIGN_IN, phone, error=error_text(exc))
+        context = _code_context(request, SIGN_IN, phone, error=SIGN_IN.refused(request, exc))
         return render(request, "users/code.html", context, status=exc.status_code)
     browser_login(request, result.user, result.session.pk)
     SIGN_IN.forget(request)
@@ -302,7 +312,7 @@ def phone_change_confirm_page(request: HttpRequest) -> HttpResponse:
     except TokenNotValid:  # this browser's session ended meanwhile
         return _log_out(request)
     except ApiError as exc:
-        context = _code_context(request, NEW_PHONE, phone, error=error_text(exc))
+        context = _code_context(request, NEW_PHONE, phone, error=NEW_PHONE.refused(request, exc))
         return render(request, template, context, status=exc.status_code)
     NEW_PHONE.forget(request)
     messages.success(
@@ -354,7 +364,7 @@ def account_delete_page(request: HttpRequest) -> HttpResponse:
             user=user, code=data.validated_data["auth_code"], client_ip=client_ip(request)
         )
     except ApiError as exc:
-        context = _deletion_context(request, user, error=error_text(exc))
+        context = _deletion_context(request, user, error=DELETION.refused(request, exc))
         return render(request, template, context, status=exc.status_code)
     logout(request)
     messages.info(request, _("Your account is deleted."))

@@ -458,3 +458,34 @@ def test_a_deleted_accounts_other_browser_is_told_once(
     response = other.get("/profile/", HTTP_ACCEPT_LANGUAGE="en", follow=True)
     assert "You were signed out" in response.content.decode()
     assert "You were signed out" not in other.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_test_number_in_development_names_its_code_and_has_no_cooldown(
+    browser_client: Client, settings: Any
+) -> None:
+    settings.SMS_BACKEND = "users.sms.console.ConsoleBackend"
+    settings.DEBUG = True
+    settings.TEST_PHONE_NUMBERS = {"+79000000000": "000000"}
+    post(browser_client, "/", {"phone_number": "+7 900 000-00-00"})
+    page = browser_client.get("/code/").content.decode()
+    assert 'id="test-code">000000<' in page
+    assert "terminal" not in page  # nothing is printed for it
+    assert 'data-wait="0"' in page  # nothing was sent: nothing to wait for
+    assert post(browser_client, "/code/resend/", {}, page="/code/").status_code == 302
+    assert post(browser_client, "/code/", {"auth_code": "000000"}).status_code == 302
+
+
+def test_a_code_killed_by_wrong_guesses_says_so_and_opens_send_again(
+    browser_client: Client,
+) -> None:
+    post(browser_client, "/", {"phone_number": PHONE})
+    code = last_code(PHONE)
+    for _ in range(5):
+        assert post(browser_client, "/code/", {"auth_code": wrong_code(code)}).status_code == 400
+    dead = post(browser_client, "/code/", {"auth_code": code})
+    assert dead.status_code == 400
+    text = dead.content.decode()
+    assert "Request a new code" in text
+    assert 'data-wait="0"' in text  # send again at once
+    assert post(browser_client, "/code/resend/", {}, page="/code/").status_code == 302
+    assert post(browser_client, "/code/", {"auth_code": last_code(PHONE)}).status_code == 302
