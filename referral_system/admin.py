@@ -16,9 +16,12 @@ so failures from elsewhere never lock the account's owner out; once that allowan
 
 import secrets
 import threading
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm as BaseAdminAuthenticationForm
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.forms import UsernameField
 from django.core import signing
@@ -28,7 +31,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.client_ip import client_ip, client_network
+from core.errors import ApiError
 from core.limits import LimitExceeded, limits_held
+from users.pages import SESSION_LOGIN
+from users.phone import phone_normalize
+from users.sessions import session_start
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"  # passwords
 
@@ -62,7 +69,25 @@ def trusted_device(request: HttpRequest, account: str) -> str | None:
     return device if isinstance(device, str) else None
 
 
+def admin_account(raw: object) -> str:
+    """The account a login form names, as the backend will look it up: a phone number in any
+    usual spelling reads as its E.164 form (as ``createsuperuser`` stores it), so every
+    spelling reaches, and counts against, the one account."""
+    typed = str(UsernameField().to_python(raw if isinstance(raw, str) else ""))[:64]
+    try:
+        return phone_normalize(typed)
+    except ApiError:
+        return typed
+
+
+class AdminAuthenticationForm(BaseAdminAuthenticationForm):
+    def clean_username(self) -> str:
+        return admin_account(self.cleaned_data.get("username", ""))
+
+
 class AdminSite(admin.AdminSite):
+    login_form = AdminAuthenticationForm
+
     def has_permission(self, request: HttpRequest) -> bool:
         signed_with_password = request.session.get(BACKEND_SESSION_KEY) == MODEL_BACKEND
         return super().has_permission(request) and signed_with_password
@@ -72,7 +97,7 @@ class AdminSite(admin.AdminSite):
             return super().login(request, extra_context)
         # The account as the login form will look it up (spaces stripped, Unicode folded):
         # every spelling that reaches one account counts against that account's failures.
-        account = str(UsernameField().to_python(request.POST.get("username", "")))[:64]
+        account = admin_account(request.POST.get("username", ""))
         device = trusted_device(request, account)
         if device is not None:
             try:
@@ -117,6 +142,15 @@ class AdminSite(admin.AdminSite):
             # account's password are not).
             if self.has_permission(request) and request.user.get_username() == account:
                 taken.refund()
+                # A login session like a code's: "log out everywhere", a number change or a
+                # deletion end this browser's admin too (users.middleware checks it).
+                session = session_start(
+                    user_id=cast(int, request.user.pk),
+                    user_agent=str(request.META.get("HTTP_USER_AGENT", "")),
+                    client_ip=client_ip(request),
+                    lifetime=timedelta(seconds=settings.SESSION_COOKIE_AGE),
+                )
+                request.session[SESSION_LOGIN] = str(session.pk)
                 response.set_cookie(
                     DEVICE_COOKIE,
                     device_cookie_value(account),
