@@ -1,7 +1,7 @@
 """Every error in one shape; hostile input gets a clear 4xx, a dead Redis a 503."""
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from users.sms import locmem
 from users.tests.helpers import assert_error, auth_client
@@ -76,9 +76,12 @@ def test_missing_fields_are_named(api) -> None:
 def test_wrong_method_and_unknown_api_path(api, settings, debug) -> None:
     settings.DEBUG = debug  # Django's technical 404 page never answers the API
     assert_error(api.get(SEND), 405, "method_not_allowed")
+    strict = Client(enforce_csrf_checks=True)  # as a browser or curl sends it
     for path in ["/api/nothing-here/", "/api/auth/sessions/not-a-session/", "/api/", "/api/x"]:
         assert_error(api.get(path), 404, "not_found")
         assert_error(api.post(path, {}, format="json"), 404, "not_found")
+        assert_error(strict.post(path, "{}", content_type="application/json"), 404, "not_found")
+        assert_error(strict.delete(path), 404, "not_found")
 
 
 def test_errors_outside_drf_are_written_as_drf_writes_them(api) -> None:
