@@ -12,13 +12,15 @@ requests can never all slip under a limit, as DRF's get-then-set throttles can. 
   ``limits_held`` takes them for a block and gives them back if the block fails with
   anything but an ``ApiError`` (a client's failure keeps its slot).
 
-A rule may also be counted and never refuse, for one call (``uncapped``): a known phone
-number's sends count in the narrow SMS budgets without being stopped by them.
+A call may name a trust key: when it exists in Redis (read in the same step), the request is
+trusted, and each rule says how it meets one (``Rule.trusted``): counted and never refused,
+or not counted at all. A known phone number's sends count in the narrow SMS budgets and are
+never stopped by them.
 
 A breaker (``BREAKERS``) watches a subject's attempts and successes over a sliding window
 (slices of five minutes, kept a day for the operator's view) and pauses the subject for a
 window when its attempts mostly fail; it is read, judged and counted in the same atomic
-step as the rules. An exempt request is counted and never stopped.
+step as the rules. A trusted request is counted and never stopped.
 
 The numbers come from settings (their environment variables are in sample.env).
 """
@@ -30,7 +32,7 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +63,9 @@ class Rule:
     detail: Any = None  # the 429's message, when the generic one would not say enough
     per_client: bool = False  # counted per client IP (LIMITS_EXEMPT_LOOPBACK may lift it)
     warn_at: tuple[float, ...] = ()  # log when a subject's count reaches these shares
+    # How a trusted request (limits_take's trust key exists) meets it: counted and never
+    # refused, or not counted at all; None: as any other.
+    trusted: Literal["counted", "skipped"] | None = None
 
 
 RULES: dict[str, Rule] = {
@@ -78,19 +83,27 @@ RULES: dict[str, Rule] = {
     # The SMS budgets, narrowest first: one attacker spends their network's (an IPv4 /24 or
     # an IPv6 /48: core.client_ip.client_network) before the destination prefix's, and that
     # before the whole site's (the last fence).
+    # A known number (users/otp.py: the trust key) counts in these two, never stopped by them.
     "sms_per_network_day": Rule(
-        "SMS_DAILY_BUDGET_PER_NETWORK", DAY, per_client=True, warn_at=(0.5, 0.8, 1)
+        "SMS_DAILY_BUDGET_PER_NETWORK",
+        DAY,
+        per_client=True,
+        warn_at=(0.5, 0.8, 1),
+        trusted="counted",
     ),
-    "sms_per_prefix_day": Rule("SMS_DAILY_BUDGET_PER_PREFIX", DAY, warn_at=(0.5, 0.8, 1)),
+    "sms_per_prefix_day": Rule(
+        "SMS_DAILY_BUDGET_PER_PREFIX", DAY, warn_at=(0.5, 0.8, 1), trusted="counted"
+    ),
     "sms_per_day": Rule("SMS_DAILY_BUDGET", DAY, warn_at=(0.5, 0.8, 1)),
-    # Numbers no account holds spend at most this part of the site's budget: the rest is
-    # kept for the numbers of existing accounts (which the narrow budgets never stop).
+    # New numbers spend at most this part of the site's budget: the rest is kept for known
+    # ones (which the narrow budgets never stop).
     "sms_new_numbers_per_day": Rule(
         lambda: math.ceil(
             settings.SMS_DAILY_BUDGET * (100 - settings.SMS_DAILY_BUDGET_KNOWN_SHARE) / 100
         ),
         DAY,
         warn_at=(0.5, 0.8, 1),
+        trusted="skipped",
     ),
     # Checking a code.
     "verify_per_ip": Rule("AUTH_VERIFY_PER_IP_HOUR", HOUR, "request", per_client=True),
@@ -142,6 +155,9 @@ SLICE = 300  # seconds: a breaker counts in slices of five minutes...
 KEPT = 24 * HOUR  # ... kept a day, for the operator's view
 
 
+_TRUSTED_MODE = {None: "", "counted": "c", "skipped": "s"}
+
+
 def _number(value: str | int | Callable[[], int]) -> int:
     if callable(value):
         return value()
@@ -191,42 +207,49 @@ class BreakerOpen(ServiceUnavailable):
 
 @dataclass(frozen=True)
 class BreakerCheck:
-    """A request through a breaker: ``exempt`` ones are counted and never stopped."""
+    """A request through a breaker (a trusted one is counted and never stopped)."""
 
     breaker: str
     subject: str
-    exempt: bool = False
 
 
-# KEYS: the counters, in order, then a breaker's keys, then the keys of a ``Then`` step; ARGV:
-# the number of counters, then limit (-1: counted only), window, slot (1/0) for each, then the
-# breaker's arguments, then the ``Then`` step's. Counts each in turn; at the first over its
-# limit, gives back the slots counted so far (that one included) and returns its position
-# (1-based) and seconds left; then the breaker (below) may refuse the same way, as position
-# n + 1; when all let the request through, runs the ``Then`` step (which sees its own keys and
-# arguments as THEN_KEYS and THEN_ARGV) and returns {0, the breaker's trip or 0, then each
-# counter's new count}.
+# KEYS: the counters, in order, then the trust key if there is one, then a breaker's keys,
+# then the keys of a ``Then`` step. ARGV: the number of counters, 1 if a trust key follows
+# them, then limit, window, slot (1/0) and how a trusted request meets it ('c' counted only,
+# 's' skipped, '') for each counter, then the breaker's arguments, then the ``Then`` step's.
+# Counts each in turn; at the first over its limit, gives back the slots counted so far (that
+# one included) and returns its position (1-based) and seconds left; then the breaker (below)
+# may refuse the same way, as position n + 1; when all let the request through, runs the
+# ``Then`` step (which sees its own keys and arguments as THEN_KEYS and THEN_ARGV) and
+# returns {0, the breaker's trip or 0, 1 if trusted, then each counter's new count}.
 _TAKE = """
 local n = tonumber(ARGV[1])
-local counts = {{0, 0}}
+local trusted = ARGV[2] == '1' and redis.call('EXISTS', KEYS[n + 1]) == 1
+local counts = {{0, 0, trusted and 1 or 0}}
+local function counted(j)
+  return not (trusted and ARGV[4 * j + 2] == 's')
+end
 local function give_back(upto)
   for j = 1, upto do
-    if ARGV[3 * j + 1] == '1' then redis.call('DECR', KEYS[j]) end
+    if ARGV[4 * j + 1] == '1' and counted(j) then redis.call('DECR', KEYS[j]) end
   end
 end
 for i = 1, n do
-  local limit, window = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i])
-  local key = KEYS[i]
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('TTL', key)
-  if ttl < 0 then redis.call('EXPIRE', key, window); ttl = window end
-  if limit >= 0 and count > limit then
-    give_back(i)
-    return {{i, ttl}}
+  counts[i + 3] = 0
+  if counted(i) then
+    local limit, window = tonumber(ARGV[4 * i - 1]), tonumber(ARGV[4 * i])
+    local key = KEYS[i]
+    local count = redis.call('INCR', key)
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then redis.call('EXPIRE', key, window); ttl = window end
+    if count > limit and not (trusted and ARGV[4 * i + 2] == 'c') then
+      give_back(i)
+      return {{i, ttl}}
+    end
+    counts[i + 3] = count
   end
-  counts[i + 2] = count
 end
-local k, a = n, 3 * n + 1  -- the keys and arguments read so far
+local k, a = n + tonumber(ARGV[2]), 4 * n + 2  -- the keys and arguments read so far
 {breaker}
 local THEN_KEYS, THEN_ARGV = {{}}, {{}}
 for i = k + 1, #KEYS do THEN_KEYS[#THEN_KEYS + 1] = KEYS[i] end
@@ -235,19 +258,18 @@ for i = a + 1, #ARGV do THEN_ARGV[#THEN_ARGV + 1] = ARGV[i] end
 return counts
 """
 # The breaker: KEYS its pause, its resume mark, then its slices, newest first; ARGV the
-# subject's attempt and success fields, min attempts, min success ratio, window, exempt (1/0),
-# the newest slice's number, how long a slice is kept, how many slices the window holds. Not
-# paused: sums the window's slices (since a resume only: the resume mark is "slice attempts
+# subject's attempt and success fields, min attempts, min success ratio, window, the newest
+# slice's number, how long a slice is kept, how many slices the window holds. Not paused:
+# sums the window's slices (since a resume only: the resume mark is "slice attempts
 # successes", what that slice held then) and pauses the subject for a window when they fail
 # the ratio (the trip, "attempts successes", goes back in counts[2]). Paused and not
-# exempt: refused. Otherwise the attempt counts in the newest slice.
+# trusted: refused. Otherwise the attempt counts in the newest slice.
 _BREAKER = """
 local pause, resumed, newest = KEYS[k + 1], KEYS[k + 2], k + 3
 local fa, fs = ARGV[a + 1], ARGV[a + 2]
 local least, ratio, window = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-local exempt, slice, kept = ARGV[a + 6] == '1', tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8])
-local slices = tonumber(ARGV[a + 9])
-k, a = k + 2 + slices, a + 9
+local slice, kept, slices = tonumber(ARGV[a + 6]), tonumber(ARGV[a + 7]), tonumber(ARGV[a + 8])
+k, a = k + 2 + slices, a + 8
 local paused = redis.call('TTL', pause)
 if paused < 0 then
   local since, attempts, successes = -1, 0, 0
@@ -268,7 +290,7 @@ if paused < 0 then
     paused, counts[2] = window, attempts .. ' ' .. successes
   end
 end
-if paused > 0 and not exempt then
+if paused > 0 and not trusted then
   give_back(n)
   return {n + 1, paused, counts[2]}
 end
@@ -337,7 +359,7 @@ def _breaker_input(check: BreakerCheck) -> tuple[list[str], list[Any], int]:
     keys += [_slice_key(check.breaker, now - i) for i in range(slices)]
     ratio = float(getattr(settings, breaker.min_success_ratio))
     args = [f"a:{check.subject}", f"s:{check.subject}", _number(breaker.min_attempts), ratio]
-    args += [window, int(check.exempt), now, KEPT + SLICE, slices]
+    args += [window, now, KEPT + SLICE, slices]
     return keys, args, window
 
 
@@ -360,6 +382,7 @@ class Taken:
     slots: tuple[str, ...]
     left: dict[str, int]  # per rule: how many more the subject may take in this window
     attempt: tuple[str, str] | None = None
+    trusted: bool = False  # the trust key existed
     refunded: bool = False
 
     def refund(self) -> None:
@@ -376,13 +399,13 @@ class Taken:
 def limits_held(
     *checks: tuple[str, str],
     then: Then | None = None,
-    uncapped: Collection[str] = (),
     breaker: BreakerCheck | None = None,
+    trust_key: str | None = None,
 ) -> Iterator[Taken]:
     """``limits_take`` for the block inside: its slots go back if the block fails with
     anything but an ``ApiError`` (the database or Redis down is not the client's doing);
     the block gives them back itself when its attempt succeeds."""
-    taken = limits_take(*checks, then=then, uncapped=uncapped, breaker=breaker)
+    taken = limits_take(*checks, then=then, breaker=breaker, trust_key=trust_key)
     try:
         yield taken
     except ApiError:
@@ -402,13 +425,14 @@ def limit_key(rule: str, subject: str, now: datetime | None = None) -> str:
 def limits_take(
     *checks: tuple[str, str],
     then: Then | None = None,
-    uncapped: Collection[str] = (),
     breaker: BreakerCheck | None = None,
+    trust_key: str | None = None,
 ) -> Taken:
     """Count ``(rule, subject)`` pairs in order, atomically; raise ``LimitExceeded`` for the
     first rule over its limit (nothing of its slots kept, ``then`` not run), then
     ``BreakerOpen`` if ``breaker`` has paused its subject (the same way), else run ``then``
-    and return the slots taken. The rules named in ``uncapped`` count and never refuse."""
+    and return the slots taken. If ``trust_key`` exists the request is trusted: each rule
+    meets it as ``Rule.trusted`` says, and the breaker never stops it."""
     if settings.LIMITS_EXEMPT_LOOPBACK:  # development: one machine tests everything
         checks = tuple(
             (name, subject)
@@ -416,9 +440,8 @@ def limits_take(
             if not (RULES[name].per_client and _loopback(subject))
         )
     keys: list[str] = []
-    args: list[Any] = [len(checks)]
+    args: list[Any] = [len(checks), int(trust_key is not None)]
     limits: list[int] = []
-    slots: list[str] = []
     now = datetime.now(UTC)
     to_midnight = _seconds_to_utc_midnight(now) + 60
     for name, subject in checks:
@@ -427,9 +450,9 @@ def limits_take(
         window = to_midnight if rule.window == DAY else _number(rule.window)
         keys.append(key)
         limits.append(_number(rule.limit))
-        args += [-1 if name in uncapped else limits[-1], window, int(rule.kind == "slot")]
-        if rule.kind == "slot":
-            slots.append(key)
+        args += [limits[-1], window, int(rule.kind == "slot"), _TRUSTED_MODE[rule.trusted]]
+    if trust_key is not None:
+        keys.append(trust_key)
     attempt, window = None, 0
     if breaker is not None:
         breaker_keys, breaker_args, window = _breaker_input(breaker)
@@ -440,16 +463,22 @@ def limits_take(
         keys += then.keys
         args += then.args
     script = _take_script(breaker is not None, then.script if then else "")
-    refused, wait_or_trip, *counts = run_script(script, keys, args) if keys else (0, 0)
+    refused, wait_or_trip, *rest = run_script(script, keys, args) if keys else (0, 0, 0)
     if breaker is not None and refused > len(checks):
-        if counts[0]:  # this very request tripped it
-            _log_trip(breaker, counts[0], window)
+        if rest[0]:  # this very request tripped it
+            _log_trip(breaker, rest[0], window)
         raise BreakerOpen(breaker.breaker, breaker.subject, int(wait_or_trip))
     if refused:
         name = checks[int(refused) - 1][0]
         raise LimitExceeded(name, int(wait_or_trip), RULES[name].detail)
     if breaker is not None and wait_or_trip:
         _log_trip(breaker, wait_or_trip, window)
+    trusted, counts = bool(rest[0]), rest[1:]
+    slots = [
+        key
+        for (name, _subject), key in zip(checks, keys, strict=False)
+        if RULES[name].kind == "slot" and not (trusted and RULES[name].trusted == "skipped")
+    ]
     left: dict[str, int] = {}
     for (name, subject), count, limit in zip(checks, counts, limits, strict=True):
         left[name] = limit - int(count)
@@ -458,7 +487,7 @@ def limits_take(
                 logger.warning(
                     "limit %s [%s] at %d%%: %d of %d", name, subject, share * 100, count, limit
                 )
-    return Taken(tuple(slots), left, attempt)
+    return Taken(tuple(slots), left, attempt, trusted)
 
 
 def _log_trip(check: BreakerCheck, trip: Any, window: int) -> None:

@@ -4,9 +4,11 @@ A code lives in Redis as a hash {d: digest, a: wrong attempts, n: the send's net
 putting and checking it are each one Lua script, so two concurrent checks of the right code
 can never both win.
 
-Known numbers first: the number of an existing account is never stopped by the narrow SMS
-budgets (its client's network, its prefix) nor by the pumping breaker, which pauses codes
-to the new numbers of a prefix whose codes are mostly never verified (core.limits.BREAKERS).
+Known numbers first: a number that proved a code (a login, a number change) within the last
+90 days is known, marked in Redis by the check that spent its code and read by the send's one
+atomic step. It is never stopped by the narrow SMS budgets (its client's network, its
+prefix) nor by the pumping breaker, which pauses codes to the new numbers of a prefix whose
+codes are mostly never verified (core.limits.BREAKERS).
 """
 
 import hmac
@@ -18,7 +20,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils.crypto import salted_hmac
 
 from core.client_ip import client_network
@@ -34,12 +35,13 @@ from core.limits import (
 from core.redis import redis_connection, redis_key, run_script_replicated
 
 from .errors import CodeDead, InvalidCode, SmsPaused, SmsUnavailable
-from .models import User
 from .phone import phone_mask
 from .sms import SmsSendError, get_sms_backend
 from .sms.message import login_code_text
 
 logger = logging.getLogger(__name__)
+
+KNOWN_FOR = 90 * 24 * 3600  # seconds a number stays known after it proved a code
 
 
 class CodeCheck(Enum):
@@ -64,13 +66,15 @@ redis.call('EXPIRE', THEN_KEYS[1], THEN_ARGV[2])
 # once). A guess when no code is live counts the same on a stand-in ('p'), so the answers
 # (attempts left, a dead code) never tell a stranger whether a number has a live code. A
 # code proved gives its send back to its network's SMS budget (while that day's counter
-# lives): that budget counts the codes nobody proved. Returns {result, attempts left}.
+# lives): that budget counts the codes nobody proved; and marks the number known (KEYS[3],
+# for ARGV[4] seconds). Returns {result, attempts left}.
 _CHECK = """
 local h = redis.call('HMGET', KEYS[1], 'd', 'x', 'n')
 if h[2] then return {'dead', 0} end
 if h[1] == ARGV[1] then
     redis.call('DEL', KEYS[1])
     if h[3] and h[3] ~= '' and redis.call('EXISTS', h[3]) == 1 then redis.call('DECR', h[3]) end
+    redis.call('SET', KEYS[3], 1, 'EX', ARGV[4])
     return {'ok', 0}
 end
 local result = h[1] and 'wrong' or 'missing'
@@ -101,6 +105,11 @@ def _code_key(phone: str, purpose: str) -> str:
     return redis_key(f"otp:{purpose}:{phone}" if purpose else f"otp:{phone}")
 
 
+def _known_key(phone: str) -> str:
+    """Where ``phone`` is marked known: it proved a code within KNOWN_FOR."""
+    return redis_key(f"known:{phone}")
+
+
 def cooldown_key(phone: str) -> str:
     """The Redis key of ``phone``'s resend cooldown (core.limits' send_cooldown rule)."""
     return limit_key("send_cooldown", phone)
@@ -118,26 +127,19 @@ def code_check(*, phone: str, code: str, purpose: str = "") -> tuple[CodeCheck, 
     a failover after a successful login cannot make the same code work again."""
     result, left = run_script_replicated(
         _CHECK,
-        [_code_key(phone, purpose), cooldown_key(phone)],
-        [_digest(phone, code), settings.AUTH_CODE_MAX_ATTEMPTS, settings.AUTH_CODE_TIMEOUT],
+        [_code_key(phone, purpose), cooldown_key(phone), _known_key(phone)],
+        [
+            _digest(phone, code),
+            settings.AUTH_CODE_MAX_ATTEMPTS,
+            settings.AUTH_CODE_TIMEOUT,
+            KNOWN_FOR,
+        ],
     )
     return CodeCheck(result.decode() if isinstance(result, bytes) else result), int(left)
 
 
 # The pumping breaker of codes, per destination prefix (core.limits.BREAKERS).
 PUMPING = "sms_pumping"
-# The budgets that a known number counts in and is never stopped by.
-NARROW_BUDGETS = ("sms_per_network_day", "sms_per_prefix_day")
-
-
-def _known(phone: str) -> bool:
-    """Whether an account holds ``phone`` (one indexed read). A database that does not answer
-    makes it a new number: the narrow budgets and the breaker then stand (fail closed)."""
-    try:
-        return User.objects.filter(phone_number=phone).exists()
-    except DatabaseError as exc:
-        logger.warning("send-code: the database did not answer (%s)", type(exc).__name__)
-        return False
 
 
 def pumping_guard_on() -> bool:
@@ -159,9 +161,9 @@ def code_send(
     request count excepted), so a failed send starts no cooldown and spends no budget. The
     phone's hourly cap counts per client network too. The SMS budgets run out narrowest
     first: the client's network, the destination's prefix, the new numbers' share, and last
-    the whole site's; an existing account's number counts in the narrow ones and is stopped
-    by neither them nor the pumping breaker. A test number (TEST_PHONE_NUMBERS) is sent
-    nothing and spends none.
+    the whole site's; a known number counts in the narrow ones and is stopped by neither them
+    nor the pumping breaker. A test number (TEST_PHONE_NUMBERS) is sent nothing and spends
+    none.
     """
     test_code = settings.TEST_PHONE_NUMBERS.get(phone)
     network = client_network(client_ip)
@@ -170,28 +172,26 @@ def code_send(
         ("send_per_phone_network", f"{phone} {network}"),
         ("send_per_phone", phone),
     ]
-    uncapped: tuple[str, ...] = ()
-    breaker = None
+    breaker, known = None, None
     budget = ""  # the network budget's counter, given back when the code is proved
     if test_code is None:  # a test number is sent nothing: no cooldown, no budget
         prefix = phone[: settings.SMS_BUDGET_PREFIX_LENGTH]
-        known = _known(phone)
         checks += [
             ("send_cooldown", phone),
-            ("sms_per_network_day", network),
+            ("sms_per_network_day", network),  # the rules say how a known number meets them
             ("sms_per_prefix_day", prefix),
-            *([] if known else [("sms_new_numbers_per_day", "")]),
+            ("sms_new_numbers_per_day", ""),
             ("sms_per_day", ""),
         ]
-        uncapped = NARROW_BUDGETS if known else ()
+        known = _known_key(phone)
         if pumping_guard_on():
-            breaker = BreakerCheck(PUMPING, prefix, exempt=known)
+            breaker = BreakerCheck(PUMPING, prefix)
         budget = limit_key("sms_per_network_day", network)
     code = test_code or f"{secrets.randbelow(10**6):06d}"
     key = _code_key(phone, purpose)
     put = Then(_PUT, [key], [_digest(phone, code), settings.AUTH_CODE_TIMEOUT, budget])
     backend = get_sms_backend()
-    held = limits_held(*checks, then=put, uncapped=uncapped, breaker=breaker)
+    held = limits_held(*checks, then=put, breaker=breaker, trust_key=known)
     with _sms_budgets_as_unavailable(), held as taken:
         # The code is stored in the same step as the limits are taken.
         try:

@@ -1,4 +1,5 @@
-"""Breakers and uncapped rules in the limits' one atomic step, on real Redis when configured."""
+"""Breakers and trusted requests in the limits' one atomic step, on real Redis when
+configured."""
 
 import logging
 
@@ -14,14 +15,23 @@ from core.limits import (
     breaker_success,
     limits_take,
 )
+from core.redis import redis_connection, redis_key
 
 SMALL = override_settings(
     SMS_PUMPING_MIN_SENDS=3, SMS_PUMPING_MIN_VERIFIED_RATIO=0.5, SMS_PUMPING_WINDOW=600
 )
 
 
-def attempt(subject: str = "p", exempt: bool = False) -> limits.Taken:
-    return limits_take(breaker=BreakerCheck("sms_pumping", subject, exempt))
+def trust_key() -> str:
+    """A trust key that exists (as users/otp.py's mark of a known number)."""
+    key = redis_key("test-trusted")
+    redis_connection().set(key, 1)
+    return key
+
+
+def attempt(subject: str = "p", trusted: bool = False) -> limits.Taken:
+    check = BreakerCheck("sms_pumping", subject)
+    return limits_take(breaker=check, trust_key=trust_key() if trusted else None)
 
 
 @pytest.fixture
@@ -63,7 +73,7 @@ def test_the_window_slides_slice_by_slice(clock) -> None:
 
 
 @SMALL
-def test_successes_keep_it_open_and_exempt_requests_are_counted_never_stopped(clock) -> None:
+def test_successes_keep_it_open_and_trusted_requests_are_counted_never_stopped(clock) -> None:
     attempt()
     breaker_success("sms_pumping", "p")
     attempt()
@@ -71,10 +81,10 @@ def test_successes_keep_it_open_and_exempt_requests_are_counted_never_stopped(cl
     breaker_success("sms_pumping", "p")
     attempt()  # judged on 3 attempts, 2 successes
     attempt()  # 4 and 2: half is not fewer than half
-    attempt(exempt=True)  # 5 and 2: trips the pause, and goes through
+    attempt(trusted=True)  # 5 and 2: trips the pause, and goes through
     with pytest.raises(BreakerOpen):
         attempt()
-    attempt(exempt=True)
+    attempt(trusted=True)
     assert breaker_report("sms_pumping")[0].attempts == 7
 
 
@@ -120,15 +130,22 @@ def test_the_report_holds_the_last_day(clock) -> None:
     assert [row.subject for row in breaker_report("sms_pumping")] == ["p", "q", "r"]
 
 
-@override_settings(SMS_DAILY_BUDGET_PER_PREFIX=1, SMS_DAILY_BUDGET=2)
-def test_uncapped_rules_count_and_never_refuse() -> None:
-    checks = ("sms_per_prefix_day", "x"), ("sms_per_day", "")
+@override_settings(SMS_DAILY_BUDGET_PER_PREFIX=1, SMS_DAILY_BUDGET=10)
+def test_each_rule_says_how_a_trusted_request_meets_it() -> None:
+    checks = ("sms_per_prefix_day", "x"), ("sms_new_numbers_per_day", ""), ("sms_per_day", "")
     limits_take(*checks)
-    taken = limits_take(*checks, uncapped={"sms_per_prefix_day"})
-    assert taken.left == {"sms_per_prefix_day": -1, "sms_per_day": 0}
-    with pytest.raises(limits.LimitExceeded) as refused:
-        limits_take(*checks, uncapped={"sms_per_prefix_day"})
-    assert refused.value.rule == "sms_per_day"
+    absent = redis_key("test-not-there")
+    with pytest.raises(limits.LimitExceeded) as refused:  # a trust key that does not exist
+        limits_take(*checks, trust_key=absent)
+    assert refused.value.rule == "sms_per_prefix_day"
+    taken = limits_take(*checks, trust_key=trust_key())
+    assert taken.trusted
+    # The prefix's budget counted it and did not refuse; the site's as any request.
+    assert (taken.left["sms_per_prefix_day"], taken.left["sms_per_day"]) == (-1, 8)
+    assert len(taken.slots) == 2  # a refund gives back only what was counted
+    taken.refund()
+    # The new numbers' share never counted it: 2 of 8 after one more.
+    assert limits_take(*checks[1:]).left == {"sms_new_numbers_per_day": 6, "sms_per_day": 8}
 
 
 @override_settings(SMS_DAILY_BUDGET=10, SMS_DAILY_BUDGET_KNOWN_SHARE=25)

@@ -346,14 +346,14 @@ SMS_DAILY_BUDGET = env.int("SMS_DAILY_BUDGET", default=10_000)  # the whole site
 # A code verified gives its network's SMS back: that budget counts codes nobody proved.
 SMS_DAILY_BUDGET_PER_NETWORK = env.int("SMS_DAILY_BUDGET_PER_NETWORK", default=100)
 SMS_DAILY_BUDGET_PER_PREFIX = env.int("SMS_DAILY_BUDGET_PER_PREFIX", default=2_000)
-# The numbers of existing accounts are never stopped by those two (they count in them), and
-# this share of the site's budget (percent) is theirs alone.
+# Known numbers (a code proved within 90 days: users/otp.py) are never stopped by those two
+# (they count in them), and this share of the site's budget (percent) is theirs alone.
 SMS_DAILY_BUDGET_KNOWN_SHARE = _int_between("SMS_DAILY_BUDGET_KNOWN_SHARE", 20, 0, 100)
 # "+7" at least; E.164 has 16 characters at most.
 SMS_BUDGET_PREFIX_LENGTH = _int_between("SMS_BUDGET_PREFIX_LENGTH", 5, 2, 16)
 # The pumping breaker (users/otp.py): over the last SMS_PUMPING_WINDOW seconds, a prefix with
 # at least SMS_PUMPING_MIN_SENDS codes sent and fewer than SMS_PUMPING_MIN_VERIFIED_RATIO of
-# them verified is paused for numbers no account holds (503 sms_paused), for a window. Empty:
+# them verified is paused for numbers not known (503 sms_paused), for a window. Empty:
 # on when the SMS backend reaches real phones; True or False force it.
 SMS_PUMPING_GUARD = (
     env.bool("SMS_PUMPING_GUARD") if env.str("SMS_PUMPING_GUARD", default="") else None
