@@ -1,11 +1,8 @@
 """Development: loopback is exempt from per-IP limits, and a 429 names its limit."""
 
-import pytest
 from django.test import override_settings
 
 from users.tests.helpers import assert_error, send, verify
-
-pytestmark = pytest.mark.django_db  # send-code asks whether an account holds the number
 
 
 @override_settings(LIMITS_EXEMPT_LOOPBACK=True, AUTH_SEND_PER_IP_HOUR=1, AUTH_VERIFY_PER_IP_HOUR=1)

@@ -7,8 +7,6 @@ from django.test import override_settings
 
 from .helpers import assert_error, send
 
-pytestmark = pytest.mark.django_db  # send-code asks whether an account holds the number
-
 
 @pytest.mark.parametrize(
     "phone",
