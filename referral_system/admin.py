@@ -27,7 +27,7 @@ from django.contrib.auth.forms import UsernameField
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from core.client_ip import client_ip, client_network
@@ -91,6 +91,21 @@ class AdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         signed_with_password = request.session.get(BACKEND_SESSION_KEY) == MODEL_BACKEND
         return super().has_permission(request) and signed_with_password
+
+    def get_urls(self) -> list[Any]:
+        from users.sms_admin import sms_prefixes  # the operator's view of SMS by prefix
+
+        view = self.admin_view(lambda request: sms_prefixes(request, self))
+        return [path("sms/prefixes/", view, name="sms_prefixes"), *super().get_urls()]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        apps = super().get_app_list(request, app_label)
+        if app_label is None:  # the index and the side bar: the views that are no model's
+            url = reverse("admin:sms_prefixes", current_app=self.name)
+            entry: dict[str, Any] = {"name": _("Destination prefixes"), "object_name": "SmsPrefix"}
+            entry |= {"admin_url": url, "view_only": True, "perms": {"view": True}}
+            apps.append({"name": _("SMS"), "app_label": "sms", "app_url": url, "models": [entry]})
+        return apps
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         if request.method != "POST":

@@ -379,8 +379,6 @@ CLIENT_IPV6_PREFIX = _int_between("CLIENT_IPV6_PREFIX", 64, 1, 128)
 # --- Invite codes ------------------------------------------------------------------------------
 INVITE_FAILURES_PER_USER_HOUR = env.int("INVITE_FAILURES_PER_USER_HOUR", default=10)
 INVITE_FAILURES_PER_IP_HOUR = env.int("INVITE_FAILURES_PER_IP_HOUR", default=30)
-# Invite links (/i/<CODE>) that lead to no one, per client: apart from failed activations.
-INVITE_LINK_MISSES_PER_IP_HOUR = env.int("INVITE_LINK_MISSES_PER_IP_HOUR", default=30)
 # What each activation records for staff (referrals.models.Activation): an account this many
 # minutes old activating from the inviter's network, this many activations of one code in
 # that many minutes, numbers within this many of the invitee's. Off: recorded only; on: an
@@ -390,6 +388,8 @@ REFERRAL_SIGNAL_NEW_ACCOUNT_MINUTES = env.int("REFERRAL_SIGNAL_NEW_ACCOUNT_MINUT
 REFERRAL_SIGNAL_BURST_ACTIVATIONS = env.int("REFERRAL_SIGNAL_BURST_ACTIVATIONS", default=5)
 REFERRAL_SIGNAL_BURST_MINUTES = env.int("REFERRAL_SIGNAL_BURST_MINUTES", default=10)
 REFERRAL_SIGNAL_CLOSE_NUMBERS = _int_between("REFERRAL_SIGNAL_CLOSE_NUMBERS", 10, 0, 10**6)
+# Invite links (/i/<CODE>) that lead to no one, per client: apart from failed activations.
+INVITE_LINK_MISSES_PER_IP_HOUR = env.int("INVITE_LINK_MISSES_PER_IP_HOUR", default=30)
 # Downloads of one's own data (GET /api/profile/export/) per account.
 EXPORT_PER_USER_HOUR = env.int("EXPORT_PER_USER_HOUR", default=10)
 # The most a referrals page may hold (?page_size=), and the profile's and pages' default.
