@@ -51,10 +51,12 @@ def test_limits_count_across_instances(group_factory, figure):
     per_ip = [_send(every[i % 3], phones.take(), one_ip) for i in range(6)]
     assert per_ip == [200, 200, 200, 200, 429, 429]
 
-    phone = phones.take()
+    # A phone's hourly sends count per client network (and, twice as many, per phone: one
+    # stranger's network cannot spend the owner's): from one address, the third is refused.
+    phone, one_client = phones.take(), random_ip()
     per_phone = []
     for i in range(3):
-        per_phone.append(_send(every[i % 3], phone, random_ip()))
+        per_phone.append(_send(every[i % 3], phone, one_client))
         time.sleep(1.1)  # past the resend interval
     assert per_phone == [200, 200, 429]
 
@@ -67,8 +69,11 @@ def test_limits_count_across_instances(group_factory, figure):
 
     sent_before_budget = grp.inbox.count()  # 4 + 2 + 1
     budget = [_send(every[i % 3], phones.take(), random_ip()) for i in range(6)]
-    assert budget == [200, 200, 200, 503, 503, 503]
-    assert grp.inbox.count() == 10 == sent_before_budget + 3
+    # New numbers get the site's budget less the share kept for known ones: whatever is left
+    # goes out, then every instance answers 503, the count shared.
+    left = budget.count(200)
+    assert left >= 1 and budget == [200] * left + [503] * (6 - left), budget
+    assert grp.inbox.count() == sent_before_budget + left <= 10
     figure(
         "limits across 3 instances",
         f"per-IP 4/h: {per_ip.count(200)} of 6 sent; per-phone 2/h: {per_phone}; "
@@ -89,10 +94,12 @@ def test_refresh_rotation_holds_across_instances(group_factory, figure):
         ]
         results = together(calls)
         codes = sorted(r.status_code for r in results)
-        assert codes == [200] + [401] * 11, codes
-        refresh = next(r for r in results if r.status_code == 200).json()["refresh"]
+        # One rotation wins; the others, inside the grace window, get that very pair.
+        assert codes == [200] * 12, codes
+        assert len({r.text for r in results}) == 1
+        refresh = results[0].json()["refresh"]
     figure(
         "refresh rotation across 3 instances",
         f"{trials} trials x 12 concurrent refreshes of one token (4 per instance): "
-        "exactly 1 success and 11 x 401 each time",
+        "one pair each time, the same bytes to all 12",
     )
