@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from referral_system.settings.keys import PUBLISHED_KEYS, PUBLISHED_PIECE, secret_problem
+from referral_system.settings.keys import (
+    PUBLISHED_KEYS,
+    PUBLISHED_PIECE,
+    _holds_published_piece,
+    secret_problem,
+)
 
 from .test_production import made_env, manage, scanned_keys
 
@@ -37,6 +42,7 @@ def test_a_piece_of_any_published_key_inside_a_random_one_is_refused(key: str) -
 
 
 def test_random_keys_are_not_taken_for_published_ones() -> None:
-    assert [
-        key for key in (_random() + _random() for _ in range(2000)) if secret_problem(key)
-    ] == []
+    # The piece check alone: the placeholder-word check may rightly catch a random key that
+    # happens to spell one ("test" in 108 random characters), which is not this test's point.
+    keys = (_random() + _random() for _ in range(2000))
+    assert [key for key in keys if _holds_published_piece(key)] == []
