@@ -15,9 +15,11 @@ from users.sessions import session_list
 
 from .selectors import activated_invite_code, referrals_all
 
+_MOMENT = serializers.DateTimeField()  # one field for every row, not one per row
+
 
 def _time(moment: datetime | None) -> str | None:
-    return None if moment is None else serializers.DateTimeField().to_representation(moment)
+    return None if moment is None else _MOMENT.to_representation(moment)
 
 
 def export_chunks(

@@ -46,9 +46,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
     def get_validated_token(self, raw_token: bytes) -> Token:
         try:
             return super().get_validated_token(raw_token)
-        except InvalidToken:
-            raise TokenNotValid() from None
-        except TypeError:  # simplejwt's own for a signed "exp" that is not a number
+        except (InvalidToken, TypeError):  # TypeError: simplejwt's own for a string "exp"
             raise TokenNotValid() from None
 
     def get_user(self, validated_token: Token) -> Any:
