@@ -190,10 +190,11 @@ def _admin(grp: Group, base: str, phone: str, password: str) -> requests.Session
     return browser
 
 
-def test_deactivating_a_user_in_the_admin_ends_their_sessions(group_factory, figure, tmp_path):
-    # The admin's pages need the collected static files, as the image has them.
+def admin_group(group_factory: Any, tmp_path: Any) -> Group:
+    """A group whose servers serve the admin over plain http, with the collected static files
+    its pages need, as the image has them."""
     static = {"STATIC_ROOT": str(tmp_path / "static")}
-    grp = group_factory(
+    grp: Group = group_factory(
         **MANY_LOGINS, **static, SESSION_COOKIE_SECURE="False", CSRF_COOKIE_SECURE="False"
     )
     subprocess.run(
@@ -202,6 +203,11 @@ def test_deactivating_a_user_in_the_admin_ends_their_sessions(group_factory, fig
         env=grp.env,
         check=True,
     )
+    return grp
+
+
+def test_deactivating_a_user_in_the_admin_ends_their_sessions(group_factory, figure, tmp_path):
+    grp = admin_group(group_factory, tmp_path)
     one, two = grp.add(), grp.add()
     user = login(grp, one.url)
     other_device = login(grp, two.url, user.phone)

@@ -2,15 +2,13 @@
 grace window as a thief's friend, a number changed in the admin under a signed-in holder."""
 
 import re
-import subprocess
-import sys
 import time
 
-from reliability.harness import HIGH_LIMITS, REPO, get, login, phones, requires_services, sql_one
+from reliability.harness import HIGH_LIMITS, get, login, phones, requires_services, sql_one
 from reliability.tests.test_sessions import (
-    MANY_LOGINS,
     PROFILE,
     _admin,
+    admin_group,
     dead_within,
     refresh,
     refused,
@@ -74,16 +72,7 @@ def test_inside_the_grace_window_thief_and_owner_share_one_chain(group_factory, 
 def test_a_number_changed_in_the_admin_ends_the_old_holders_sessions(
     group_factory, figure, tmp_path
 ):
-    static = {"STATIC_ROOT": str(tmp_path / "static")}
-    grp = group_factory(
-        **MANY_LOGINS, **static, SESSION_COOKIE_SECURE="False", CSRF_COOKIE_SECURE="False"
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=REPO,
-        env=grp.env,
-        check=True,
-    )
+    grp = admin_group(group_factory, tmp_path)
     one, two = grp.add(), grp.add()
     holder = login(grp, one.url)
     other_device = login(grp, two.url, holder.phone)
